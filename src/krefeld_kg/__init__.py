@@ -1,0 +1,1 @@
+"""krefeld-kg: build, validate, query and publish the Krefeld knowledge graph."""

@@ -1,0 +1,134 @@
+"""Build stage: load, derive, validate, export and describe a release, then swap it into place.
+
+Everything is written into a temporary directory beside the target and moved into place only after every
+file is complete, so a failing build leaves an existing release untouched.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rdflib import Graph
+
+from . import export
+from .derive import derive
+from .errors import InputError, NotConformant
+from .load import DATA_DIR, SourceIndex, load_data, load_ontology, load_shapes
+from .namespaces import DEFAULT_BASE, check_base
+from .validate import Report, validate
+
+DUMP_NAME = "krefeld-kg"
+DUMPS = (f"{DUMP_NAME}.ttl", f"{DUMP_NAME}.nt", f"{DUMP_NAME}.jsonld")
+
+
+@dataclass
+class Release:
+    """What a build produced: the published graph, its report and the files written."""
+
+    directory: Path
+    graph: Graph
+    report: Report
+    files: dict[str, str] = field(default_factory=dict)  # name → sha256
+
+
+@dataclass
+class Pipeline:
+    """The loaded and derived graph with everything needed to validate it."""
+
+    base: str
+    data_dir: Path
+    graph: Graph
+    ontology: Graph
+    shapes: Graph
+    index: SourceIndex
+
+    @classmethod
+    def load(cls, data_dir: Path = DATA_DIR, base: str = DEFAULT_BASE) -> Pipeline:
+        check_base(base)
+        data = load_data(data_dir, base)
+        ontology = load_ontology(base)
+        return cls(base, data_dir, derive(data, ontology), ontology, load_shapes(base), SourceIndex.build(data_dir, base))
+
+    def validate(self) -> Report:
+        return validate(self.graph, self.shapes, self.base, self.index)
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def build(out_dir: Path, data_dir: Path = DATA_DIR, base: str = DEFAULT_BASE) -> Release:
+    """Build a release into ``out_dir``; raise NotConformant (nothing written) if validation fails."""
+    from .catalog import DumpFile, conformance, describe
+
+    pipeline = Pipeline.load(data_dir, base)
+    report = pipeline.validate()
+    if not report.conforms:
+        raise NotConformant(report)
+
+    graph = pipeline.graph
+    contents: dict[str, bytes] = {
+        f"{DUMP_NAME}.ttl": export.turtle(graph, base),
+        f"{DUMP_NAME}.nt": export.ntriples(graph),
+        f"{DUMP_NAME}.jsonld": export.jsonld(graph, base),
+        "ontology.ttl": export.turtle(pipeline.ontology, base),
+        "shapes.ttl": export.turtle(pipeline.shapes, base),
+        "context.jsonld": (json.dumps(export.context(base), indent=2, sort_keys=True) + "\n").encode("utf-8"),
+    }
+    dumps = [
+        DumpFile(name, export.MEDIA_TYPES[Path(name).suffix], len(contents[name]), _sha256(contents[name]))
+        for name in DUMPS
+    ]
+    catalog = describe(graph, dumps, base)
+    catalog_report = conformance(catalog)
+    if not catalog_report.conforms:
+        raise NotConformant(catalog_report, "the dataset description does not conform to DCAT-AP.de 3.0")
+    contents["catalog.ttl"] = export.turtle(catalog, base)
+    contents["validation-report.ttl"] = export.turtle(report.to_graph(), base)
+    sums = {name: _sha256(data) for name, data in contents.items()}
+    contents["SHA256SUMS"] = "".join(f"{sums[name]}  {name}\n" for name in sorted(sums)).encode("ascii")
+
+    _write_atomically(out_dir, contents)
+    return Release(out_dir, graph, report, sums)
+
+
+def _write_atomically(out_dir: Path, contents: dict[str, bytes]) -> None:
+    out_dir = out_dir.resolve()
+    parent = out_dir.parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.new-", dir=parent))
+    except OSError as exc:
+        raise InputError(f"cannot create the output directory: {exc.strerror}", out_dir) from None
+    try:
+        for name, data in contents.items():
+            path = staging / name
+            with open(path, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+        os.chmod(staging, 0o755)
+        if out_dir.exists() and not out_dir.is_dir():
+            raise InputError("output path exists and is not a directory", out_dir)
+        retired = None
+        if out_dir.exists():
+            retired = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old-", dir=parent))
+            os.rmdir(retired)
+            os.rename(out_dir, retired)
+        try:
+            os.rename(staging, out_dir)
+        except OSError:
+            if retired is not None:
+                os.rename(retired, out_dir)
+            raise
+        if retired is not None:
+            shutil.rmtree(retired, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise

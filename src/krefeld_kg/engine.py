@@ -1,0 +1,147 @@
+"""The SPARQL engine behind every query the toolkit runs, chosen by measurement.
+
+rdflib stays the modelling API, but its SPARQL engine is 10–50× slower than pyoxigraph on the same queries
+(bench/RESULTS.md), so queries run on an embedded pyoxigraph store. Results come back as rdflib terms.
+The one small interface (``Engine``) lets a remote store stand in for the embedded one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import pyoxigraph as ox
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.term import Node
+
+from .errors import InputError
+
+Triple = tuple[Node, Node, Node]
+
+
+@dataclass
+class Table:
+    """SELECT results: variable names and rows of RDF terms (None where unbound)."""
+
+    variables: list[str]
+    rows: list[list[Node | None]]
+
+
+class QueryError(InputError):
+    """A query that does not parse or cannot be evaluated."""
+
+
+class Engine(Protocol):
+    def select(self, query: str, bindings: dict[str, Node] | None = None) -> Table: ...
+
+    def ask(self, query: str, bindings: dict[str, Node] | None = None) -> bool: ...
+
+    def construct(self, query: str, bindings: dict[str, Node] | None = None) -> list[Triple]: ...
+
+
+def to_ox(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+    if isinstance(term, URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, BNode):
+        return ox.BlankNode(str(term))
+    if isinstance(term, Literal):
+        if term.language:
+            return ox.Literal(str(term), language=term.language)
+        if term.datatype:
+            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
+        return ox.Literal(str(term))
+    raise TypeError(f"cannot convert {term!r} to an RDF term")
+
+
+def from_ox(term: object) -> Node:
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return Literal(term.value, lang=term.language)
+        datatype = term.datatype.value
+        if datatype == "http://www.w3.org/2001/XMLSchema#string":
+            return Literal(term.value)
+        return Literal(term.value, datatype=URIRef(datatype))
+    raise TypeError(f"unsupported term {term!r}")
+
+
+class OxigraphEngine:
+    """An in-memory pyoxigraph store holding one graph (the default graph)."""
+
+    def __init__(self, store: ox.Store | None = None) -> None:
+        self.store = store if store is not None else ox.Store()
+
+    @classmethod
+    def from_graph(cls, *graphs: Graph) -> OxigraphEngine:
+        engine = cls()
+        for graph in graphs:
+            engine.add(graph)
+        return engine
+
+    @classmethod
+    def from_file(cls, path: Path, fmt: ox.RdfFormat = ox.RdfFormat.N_TRIPLES) -> OxigraphEngine:
+        engine = cls()
+        try:
+            engine.store.bulk_load(path=str(path), format=fmt)
+        except (SyntaxError, OSError) as exc:
+            raise InputError(f"cannot load: {exc}", path) from None
+        return engine
+
+    def add(self, triples: Iterable[Triple]) -> None:
+        # N-Triples text is the fastest road from rdflib into the store for whole graphs.
+        if isinstance(triples, Graph):
+            self.store.load(triples.serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES)
+            return
+        self.store.extend(ox.Quad(to_ox(s), to_ox(p), to_ox(o)) for s, p, o in triples)  # type: ignore[arg-type]
+
+    def __len__(self) -> int:
+        return len(self.store)
+
+    def _run(self, query: str, bindings: dict[str, Node] | None) -> object:
+        substitutions = {ox.Variable(k): to_ox(v) for k, v in (bindings or {}).items()}
+        try:
+            return self.store.query(query, substitutions=substitutions or None)
+        except SyntaxError as exc:
+            raise QueryError(f"SPARQL syntax error: {exc}") from None
+        except (OSError, ValueError, TypeError) as exc:
+            raise QueryError(f"SPARQL evaluation failed: {exc}") from None
+
+    def select(self, query: str, bindings: dict[str, Node] | None = None) -> Table:
+        result = self._run(query, bindings)
+        if not isinstance(result, ox.QuerySolutions):
+            raise QueryError("expected a SELECT query")
+        variables = [v.value for v in result.variables]
+        rows: list[list[Node | None]] = []
+        for solution in result:
+            rows.append([None if solution[v] is None else from_ox(solution[v]) for v in variables])
+        return Table(variables, rows)
+
+    def ask(self, query: str, bindings: dict[str, Node] | None = None) -> bool:
+        result = self._run(query, bindings)
+        if not isinstance(result, ox.QueryBoolean):
+            raise QueryError("expected an ASK query")
+        return bool(result)
+
+    def construct(self, query: str, bindings: dict[str, Node] | None = None) -> list[Triple]:
+        result = self._run(query, bindings)
+        if not isinstance(result, ox.QueryTriples):
+            raise QueryError("expected a CONSTRUCT or DESCRIBE query")
+        return list(_triples(result))
+
+    def query_kind(self, query: str) -> str:
+        result = self._run(query, None)
+        if isinstance(result, ox.QuerySolutions):
+            return "SELECT"
+        if isinstance(result, ox.QueryBoolean):
+            return "ASK"
+        return "CONSTRUCT"
+
+
+def _triples(result: Iterable[ox.Triple]) -> Iterator[Triple]:
+    for t in result:
+        yield from_ox(t.subject), from_ox(t.predicate), from_ox(t.object)

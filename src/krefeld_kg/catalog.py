@@ -50,24 +50,41 @@ FILE_TYPES = {  # media type → EU file type (DCAT-AP.de wants dct:format from 
     "application/n-quads": "RDF_N_QUADS",
 }
 
-# The code lists dcat-ap-de-imports.ttl pulls in with owl:imports but that are not available offline
-# (scheme IRI → the namespace of its concepts). Offline, every value of a shape in
-# dcat-ap-de-controlledvocabularies.ttl that checks one of these schemes (a nested property shape
-# `sh:path skos:inScheme; sh:hasValue <scheme>`, failing with sh:HasValueConstraintComponent) would be
-# reported as unknown. We drop exactly those results, and only when the value lies in the scheme's
-# namespace: a value from any other namespace is still reported. Schemes that are available offline
-# (contributors, licences) are not listed, so their results are kept and decided by the merged lists.
+# What conformance() filters out, and why. dcat-ap-de-imports.ttl pulls code lists in with owl:imports;
+# offline (pySHACL does not follow them) only the contributor and licence lists exist, and those are merged
+# into the data graph, so their shapes (:datensatz-datenbereitsteller-id_Warning_List and the three
+# :*-lizenz_Warning_List) run unfiltered. For every other list, the nested property shapes
+# `sh:path skos:inScheme; sh:hasValue <scheme>` of dcat-ap-de-controlledvocabularies.ttl would report each
+# coded value as unknown (sh:HasValueConstraintComponent). We drop those results only for the schemes below
+# and only when the value lies in the scheme's own namespace, so a value from anywhere else is still
+# reported. Scheme → the DE shapes that check it (prefix : = DE_SHAPES):
+#   language             :katalog-sprache, :datensatz-sprache, :distribution-sprache, :katalogeintrag-sprache
+#   planned-availability :*-verfugbarkeit_Violation_List (never fire: their dcatap: prefix ends in "#")
+#   frequency            :datensatz-aktualisierungsfrequenz, :datensatzserie-aktualisierungsfrequenz
+#   dataset-type         :datensatz-typ;  data-theme :datensatz-kategorie;  distribution-status :distribution-status
+#   access-right         :datensatz-grad-zuganglichkeit, :datenservice-grad-zuganglichkeit
+#   file-type            :datenservice-format, :distribution-format
+#   ADMS publishertype   :verantwortliche-stelle-typ;  geocoding Level :datensatz-ebene-geopolitischen-abdeckung
 OFFLINE_SCHEMES = {
-    **{EU_AUTHORITY + table: f"{EU_AUTHORITY}{table}/" for table in (
-        "language", "planned-availability", "frequency", "dataset-type", "data-theme", "access-right",
-        "file-type", "distribution-status",
-    )},
+    **{
+        f"{EU_AUTHORITY}{table}": f"{EU_AUTHORITY}{table}/"
+        for table in (
+            "language",
+            "planned-availability",
+            "frequency",
+            "dataset-type",
+            "data-theme",
+            "access-right",
+            "file-type",
+            "distribution-status",
+        )
+    },
     "http://purl.org/adms/publishertype/1.0": "http://purl.org/adms/publishertype/",
     "http://dcat-ap.de/def/politicalGeocoding/Level": "http://dcat-ap.de/def/politicalGeocoding/Level/",
 }
 # The SPDX ontology is imported for the same reason: it types spdx:checksumAlgorithm_sha256 and its
-# siblings as spdx:ChecksumAlgorithm. Offline, :prufsumme-algorithmus_Warning_List (sh:class, so
-# sh:ClassConstraintComponent) warns on every algorithm; we drop it for SPDX algorithm IRIs only.
+# siblings as spdx:ChecksumAlgorithm. Offline :prufsumme-algorithmus_Warning_List (sh:class, failing with
+# sh:ClassConstraintComponent) warns on every algorithm; we drop that result for SPDX algorithm IRIs only.
 OFFLINE_CLASS_SHAPES = {DE_SHAPES + "prufsumme-algorithmus_Warning_List": str(SPDX) + "checksumAlgorithm_"}
 
 _FILE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
@@ -98,9 +115,7 @@ def _check_dump(dump: DumpFile) -> None:
         raise InputError(f"sha256 of {dump.name} must be 64 lower-case hex digits: {dump.sha256!r}")
 
 
-def describe(
-    graph: Graph, dumps: list[DumpFile], base: str = DEFAULT_BASE, metadata: Path = METADATA_FILE
-) -> Graph:
+def describe(graph: Graph, dumps: list[DumpFile], base: str = DEFAULT_BASE, metadata: Path = METADATA_FILE) -> Graph:
     """The graph of catalog.ttl: catalogue, dataset (with VoID statistics of ``graph``) and one distribution
     per dump. Raises InputError for unreadable metadata or a dump that cannot be described."""
     for dump in dumps:
@@ -119,7 +134,7 @@ def describe(
     if (dataset, None, None) not in out:
         raise InputError(f"the metadata does not describe the dataset <{dataset}>", metadata)
     if any(isinstance(term, BNode) for triple in out for term in triple):
-        raise InputError("blank nodes are not allowed (catalog.ttl must be byte-stable): give every node an IRI", metadata)
+        raise InputError("blank nodes are not allowed (catalog.ttl must be byte-stable): name every node", metadata)
 
     out.add((catalog, RDF.type, DCAT.Catalog))
     out.add((catalog, DCAT.dataset, dataset))
@@ -127,7 +142,9 @@ def describe(
     out.add((dataset, RDF.type, VOID.Dataset))
     out.add((dataset, DCTERMS.identifier, Literal(str(dataset))))
     # DCAT-AP.de puts licence and attribution on the distribution; the metadata states them once.
-    licence_terms = [(p, o) for p in (DCTERMS.license, DCATDE.licenseAttributionByText) for o in out.objects(dataset, p)]
+    licence_terms = [
+        (p, o) for p in (DCTERMS.license, DCATDE.licenseAttributionByText) for o in out.objects(dataset, p)
+    ]
     for dump, distribution in targets:
         url = URIRef(f"{base}download/{dump.name}")
         checksum = URIRef(f"{distribution}#sha256")
@@ -231,7 +248,9 @@ def conformance(catalog: Graph) -> Report:
         data, shacl_graph=shapes, inference="none", abort_on_first=False, allow_warnings=False
     )
     assert isinstance(results, Graph)
-    found = [v for result in results.subjects(RDF.type, SH.ValidationResult) for v in _read(results, result, shapes, catalog)]
+    found = [
+        v for result in results.subjects(RDF.type, SH.ValidationResult) for v in _read(results, result, shapes, catalog)
+    ]
     found += _date_violations(catalog)
     violations = sorted(set(found), key=Violation.sort_key)
     shapes_run = len(set(shapes.subjects(RDF.type, SH.NodeShape)))
@@ -250,7 +269,9 @@ def _read(results: Graph, result: Node, shapes: Graph, catalog: Graph) -> list[V
     shape = results.value(result, SH.sourceShape)
     component = results.value(result, SH.sourceConstraintComponent)
     path = results.value(result, SH.resultPath)
-    messages = sorted(results.objects(result, SH.resultMessage), key=lambda m: (getattr(m, "language", None) != "en", str(m)))
+    messages = sorted(
+        results.objects(result, SH.resultMessage), key=lambda m: (getattr(m, "language", None) != "en", str(m))
+    )
     severity = results.value(result, SH.resultSeverity)
     base = Violation(
         focus=str(focus),
@@ -261,9 +282,9 @@ def _read(results: Graph, result: Node, shapes: Graph, catalog: Graph) -> list[V
         component=_text(component),
         shape=_text(shape),
     )
-    if str(shape) in OFFLINE_CLASS_SHAPES and component == SH.ClassConstraintComponent:
-        if str(value).startswith(OFFLINE_CLASS_SHAPES[str(shape)]):
-            return []
+    excused = OFFLINE_CLASS_SHAPES.get(str(shape))
+    if excused is not None and component == SH.ClassConstraintComponent and str(value).startswith(excused):
+        return []
     parent = next(shapes.subjects(SH.property, shape), None) if isinstance(shape, BNode) else None
     scheme = shapes.value(shape, SH.hasValue)
     if parent is None or path != SKOS.inScheme or scheme is None or component != SH.HasValueConstraintComponent:
@@ -275,15 +296,19 @@ def _read(results: Graph, result: Node, shapes: Graph, catalog: Graph) -> list[V
     used_on = shapes.value(parent, SH.path)
     node_shape = next(shapes.subjects(SH.property, parent), None)
     target = shapes.value(node_shape, SH.targetClass) if node_shape is not None else None
-    users = sorted(s for s in catalog.subjects(used_on, focus) if target is None or (s, RDF.type, target) in catalog)
-    if not isinstance(used_on, URIRef) or not users:
+    if not isinstance(used_on, URIRef) or focus is None:
         return [base]
-    return [
-        replace(base, focus=str(s), path=str(used_on), value=str(focus), shape=str(parent)) for s in users
-    ]
+    users = sorted(
+        str(s) for s in catalog.subjects(used_on, focus) if target is None or (s, RDF.type, target) in catalog
+    )
+    if not users:
+        return [base]
+    return [replace(base, focus=s, path=str(used_on), value=str(focus), shape=str(parent)) for s in users]
 
 
 def _as_date(literal: Literal) -> date | None:
+    if literal.datatype not in (XSD.date, XSD.dateTime):  # a year or month is not comparable with a day
+        return None
     value = literal.toPython()
     if isinstance(value, datetime):
         return value.date()
@@ -293,35 +318,23 @@ def _as_date(literal: Literal) -> date | None:
 def _date_violations(catalog: Graph) -> list[Violation]:
     """No shape checks the datatype of dct:issued/dct:modified (see vendor/standards/PROVENANCE.md)."""
     found = []
-    dates: dict[tuple[Node, URIRef], date] = {}
+    dates: dict[tuple[str, URIRef], date] = {}
     for prop in (DCTERMS.issued, DCTERMS.modified):
-        for subject, value in sorted(catalog.subject_objects(prop)):
+        for subject, value in catalog.subject_objects(prop):
             if isinstance(value, Literal) and value.datatype in _TEMPORAL and not value.ill_typed:
                 when = _as_date(value)
                 if when is not None:
-                    dates[(subject, prop)] = when
+                    dates[(str(subject), prop)] = when
                 continue
-            found.append(
-                Violation(
-                    focus=str(subject),
-                    message="must be an xsd:date, xsd:dateTime, xsd:gYear or xsd:gYearMonth literal with a valid value",
-                    path=str(prop),
-                    value=str(value),
-                    component=str(CHECK["catalog-date-datatype"]),
-                    shape=str(CHECK["catalog-date-datatype"]),
-                )
-            )
-    for (subject, prop), modified in sorted(dates.items()):
-        issued = dates.get((subject, DCTERMS.issued))
-        if prop == DCTERMS.modified and issued is not None and modified < issued:
-            found.append(
-                Violation(
-                    focus=str(subject),
-                    message=f"dct:modified ({modified}) is before dct:issued ({issued})",
-                    path=str(DCTERMS.modified),
-                    value=str(modified),
-                    component=str(CHECK["catalog-date-order"]),
-                    shape=str(CHECK["catalog-date-order"]),
-                )
-            )
+            message = "must be an xsd:date, xsd:dateTime, xsd:gYear or xsd:gYearMonth literal with a valid value"
+            found.append(_own(str(subject), message, prop, str(value), "catalog-date-datatype"))
+    for (focus, prop), issued in dates.items():
+        modified = dates.get((focus, DCTERMS.modified))
+        if prop == DCTERMS.issued and modified is not None and modified < issued:
+            message = f"dct:modified ({modified}) is before dct:issued ({issued})"
+            found.append(_own(focus, message, DCTERMS.modified, str(modified), "catalog-date-order"))
     return found
+
+
+def _own(focus: str, message: str, path: URIRef, value: str, check: str) -> Violation:
+    return Violation(focus, message, str(path), value, component=str(CHECK[check]), shape=str(CHECK[check]))

@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from rdflib import Literal, URIRef
+from rdflib.namespace import ORG, RDF, SKOS, TIME, XSD
+
+from krefeld_kg.derive import derive
+from krefeld_kg.load import load_data, load_ontology
+from krefeld_kg.namespaces import DEFAULT_BASE, KKG, SCHEMA
+
+MINI = Path(__file__).resolve().parent / "fixtures" / "mini-data"
+ID = DEFAULT_BASE + "id/"
+
+
+def derived():
+    return derive(load_data(MINI), load_ontology())
+
+
+def test_superclass_types_are_added() -> None:
+    g = derived()
+    krefeld = URIRef(ID + "place/krefeld")
+    for cls in (KKG.LocalAuthority, ORG.Organization, SCHEMA.Place, SCHEMA.AdministrativeArea):
+        assert (krefeld, RDF.type, cls) in g
+    assert (URIRef(ID + "cooperation/example-network"), RDF.type, ORG.OrganizationalCollaboration) in g
+    assert (URIRef(ID + "event/venlo-60-jahre"), RDF.type, SCHEMA.Event) in g
+
+
+def test_pref_labels_mirror_labels() -> None:
+    g = derived()
+    assert (URIRef(ID + "place/niederlande"), SKOS.prefLabel, Literal("Nederland", lang="nl")) in g
+
+
+def test_membership_structure_follows_org_and_owl_time() -> None:
+    g = derived()
+    m = URIRef(ID + "membership/venlo--example-network")
+    interval = URIRef(str(m) + "#interval")
+    assert (m, ORG.memberDuring, interval) in g
+    assert (interval, RDF.type, TIME.Interval) in g
+    start, end = URIRef(str(m) + "#start"), URIRef(str(m) + "#end")
+    assert (interval, TIME.hasBeginning, start) in g and (interval, TIME.hasEnd, end) in g
+    assert (start, TIME.inXSDDate, Literal("2008-01-01", datatype=XSD.date)) in g
+    assert (end, TIME.inXSDgYearMonth, Literal("2020-06", datatype=XSD.gYearMonth)) in g
+    founder = URIRef(ID + "membership/krefeld--example-network")
+    assert (URIRef(str(founder) + "#start"), TIME.inXSDgYear, Literal("2004", datatype=XSD.gYear)) in g
+    assert (URIRef(str(founder) + "#interval"), TIME.hasEnd, None) not in g
+    assert (URIRef(ID + "place/krefeld"), ORG.memberOf, URIRef(ID + "cooperation/example-network")) in g
+    assert (URIRef(ID + "cooperation/example-network"), ORG.hasMember, URIRef(ID + "place/venlo")) in g
+
+
+def test_twinning_links_both_ways() -> None:
+    g = derived()
+    krefeld, venlo = URIRef(ID + "place/krefeld"), URIRef(ID + "place/venlo")
+    assert (krefeld, KKG.twinnedWith, venlo) in g and (venlo, KKG.twinnedWith, krefeld) in g
+    assert (krefeld, KKG.twinnedWith, krefeld) not in g
+
+
+def test_derivation_is_idempotent_and_keeps_input() -> None:
+    data = load_data(MINI)
+    once = derive(data, load_ontology())
+    twice = derive(once, load_ontology())
+    assert set(once) == set(twice)
+    assert set(data) <= set(once)

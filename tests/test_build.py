@@ -6,14 +6,20 @@ from pathlib import Path
 
 import pytest
 
-from krefeld_kg.build import build
+from krefeld_kg.build import Release, build
 from krefeld_kg.errors import InputError, NotConformant
-from krefeld_kg.build import Release
 
 MINI = Path(__file__).resolve().parent / "fixtures" / "mini-data"
 EXPECTED = {
-    "krefeld-kg.ttl", "krefeld-kg.nt", "krefeld-kg.jsonld", "ontology.ttl", "shapes.ttl", "context.jsonld",
-    "catalog.ttl", "validation-report.ttl", "SHA256SUMS",
+    "krefeld-kg.ttl",
+    "krefeld-kg.nt",
+    "krefeld-kg.jsonld",
+    "ontology.ttl",
+    "shapes.ttl",
+    "context.jsonld",
+    "catalog.ttl",
+    "validation-report.ttl",
+    "SHA256SUMS",
 }
 
 

@@ -38,7 +38,7 @@ def test_unknown_prefix_is_a_syntax_error(tmp_path: Path) -> None:
 def test_missing_or_empty_data_directory(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="not found"):
         load_data(tmp_path / "missing")
-    with pytest.raises(InputError, match="no \\*.ttl"):
+    with pytest.raises(InputError, match=r"no \*\.ttl"):
         load_data(tmp_path)
 
 

@@ -14,7 +14,9 @@ from krefeld_kg.namespaces import (
 
 def test_resource_iri_follows_the_pattern() -> None:
     assert str(resource_iri(DEFAULT_BASE, "place", "krefeld")) == "https://w3id.org/krefeld-kg/id/place/krefeld"
-    assert str(resource_iri("http://localhost:8000/", "membership", "krefeld--krzn")).endswith("/id/membership/krefeld--krzn")
+    assert str(resource_iri("http://localhost:8000/", "membership", "krefeld--krzn")).endswith(
+        "/id/membership/krefeld--krzn"
+    )
 
 
 @pytest.mark.parametrize("slug", ["Krefeld", "kre feld", "", "krefeld/x", "düsseldorf", "-a", "a-"])

@@ -59,7 +59,9 @@ def test_checks_find_what_they_look_for(tmp_path: Path) -> None:
     assert str(CHECK["dangling-reference-violation"]) in components
     messages = " ".join(v.message for v in report.violations)
     assert "e-mail address" in messages
-    assert all(Path(v.file or "x").name == "extra.ttl" for v in report.violations if v.component and "personal" in v.component)
+    assert all(
+        Path(v.file or "x").name == "extra.ttl" for v in report.violations if v.component and "personal" in v.component
+    )
 
 
 def test_report_formats(pipeline: Pipeline) -> None:
@@ -80,7 +82,7 @@ def test_report_graph_is_stable(tmp_path: Path, kind: str) -> None:
     if kind == "future":
         events.write_text(events.read_text().replace('"2024-11-21"^^xsd:date', '"2999-01-01"^^xsd:date'))
     else:
-        events.write_text(events.read_text().replace("    dct:source src:example-page .", "    schema:name \"x\" ."))
+        events.write_text(events.read_text().replace("    dct:source src:example-page .", '    schema:name "x" .'))
     first = Pipeline.load(data).validate()
     second = Pipeline.load(data).validate()
     assert not first.conforms

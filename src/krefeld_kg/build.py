@@ -53,7 +53,9 @@ class Pipeline:
         check_base(base)
         data = load_data(data_dir, base)
         ontology = load_ontology(base)
-        return cls(base, data_dir, derive(data, ontology), ontology, load_shapes(base), SourceIndex.build(data_dir, base))
+        return cls(
+            base, data_dir, derive(data, ontology), ontology, load_shapes(base), SourceIndex.build(data_dir, base)
+        )
 
     def validate(self) -> Report:
         return validate(self.graph, self.shapes, self.base, self.index)

@@ -113,9 +113,7 @@ def build(out_dir: Path, data_dir: Path, base: str) -> None:
 
 
 @main.command()
-@click.option(
-    "--format", "fmt", type=click.Choice(["text", "turtle", "json"]), default="text", show_default=True
-)
+@click.option("--format", "fmt", type=click.Choice(["text", "turtle", "json"]), default="text", show_default=True)
 @data_option
 @base_option
 @translate_errors
@@ -154,9 +152,7 @@ def _params(values: tuple[str, ...]) -> dict[str, str]:
 @main.command()
 @click.argument("name_or_file")
 @click.option("--param", "params", multiple=True, metavar="NAME=VALUE", help="Bind a query parameter (repeatable).")
-@click.option(
-    "--format", "fmt", type=click.Choice(["table", "csv", "tsv", "json"]), default="table", show_default=True
-)
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "tsv", "json"]), default="table", show_default=True)
 @release_option
 @base_option
 @translate_errors
@@ -212,8 +208,11 @@ def stats(fmt: str, data_dir: Path, base: str) -> None:
         click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
         return
     click.echo(f"{result.triples} triples, {result.resources} resources\n")
-    for title, counts in (("per class", result.classes), ("literals per language", result.languages),
-                          ("citations per source", result.sources)):
+    for title, counts in (
+        ("per class", result.classes),
+        ("literals per language", result.languages),
+        ("citations per source", result.sources),
+    ):
         click.echo(title + ":")
         for key, count in counts.items():
             click.echo(f"  {count:>6}  {key}")

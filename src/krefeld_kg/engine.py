@@ -103,7 +103,9 @@ class OxigraphEngine:
         return len(self.store)
 
     def _run(self, query: str, bindings: dict[str, Node] | None) -> object:
-        substitutions = {ox.Variable(k): to_ox(v) for k, v in (bindings or {}).items()}
+        substitutions: dict[ox.Variable, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple] = {
+            ox.Variable(k): to_ox(v) for k, v in (bindings or {}).items()
+        }
         try:
             return self.store.query(query, substitutions=substitutions or None)
         except SyntaxError as exc:

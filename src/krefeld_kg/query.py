@@ -70,7 +70,9 @@ def parse_header(name: str, path: Path, text: str) -> NamedQuery:
             else:
                 parsed = _PARAM.match(value)
                 if not parsed or parsed.group(2) not in PARAM_TYPES:
-                    raise InputError(f"bad parameter declaration (types: {', '.join(PARAM_TYPES)}): {value}", path, number)
+                    raise InputError(
+                        f"bad parameter declaration (types: {', '.join(PARAM_TYPES)}): {value}", path, number
+                    )
                 pname, ptype, pdesc, pdefault = parsed.groups()
                 query.params.append(Param(pname, ptype, pdesc or "", pdefault))
         elif key == "description" and line:
@@ -149,7 +151,7 @@ def _compact(term: Node | None, prefixes: list[tuple[str, str]]) -> str:
     if isinstance(term, URIRef):
         for prefix, ns in prefixes:
             if term.startswith(ns) and re.match(r"^[\w.-]*$", term[len(ns) :]):
-                return f"{prefix}:{term[len(ns):]}"
+                return f"{prefix}:{term[len(ns) :]}"
         return str(term)
     return str(term)
 
@@ -170,8 +172,15 @@ def _json_term(term: Node) -> dict[str, Any]:
 def render(table: Table, fmt: str, base: str = DEFAULT_BASE) -> str:
     """Results as an aligned table, SPARQL 1.1 CSV / TSV, or SPARQL 1.1 JSON results."""
     if fmt == "json":
-        bindings_ = [{v: _json_term(t) for v, t in zip(table.variables, row) if t is not None} for row in table.rows]
-        return json.dumps({"head": {"vars": table.variables}, "results": {"bindings": bindings_}}, ensure_ascii=False, indent=2) + "\n"
+        bindings_ = [
+            {v: _json_term(t) for v, t in zip(table.variables, row, strict=True) if t is not None} for row in table.rows
+        ]
+        return (
+            json.dumps(
+                {"head": {"vars": table.variables}, "results": {"bindings": bindings_}}, ensure_ascii=False, indent=2
+            )
+            + "\n"
+        )
     if fmt == "csv":
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\r\n")
@@ -186,9 +195,9 @@ def render(table: Table, fmt: str, base: str = DEFAULT_BASE) -> str:
         prefixes = sorted(all_prefixes(base).items(), key=lambda item: -len(item[1]))
         cells = [[_compact(t, prefixes) for t in row] for row in table.rows]
         widths = [max([len(v)] + [len(r[i]) for r in cells]) for i, v in enumerate(table.variables)]
-        head = "  ".join(v.ljust(w) for v, w in zip(table.variables, widths)).rstrip()
+        head = "  ".join(v.ljust(w) for v, w in zip(table.variables, widths, strict=True)).rstrip()
         rule = "  ".join("-" * w for w in widths)
-        body = ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in cells]
+        body = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in cells]
         return "\n".join([head, rule, *body, f"({len(cells)} row{'s' if len(cells) != 1 else ''})"]) + "\n"
     raise InputError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
 

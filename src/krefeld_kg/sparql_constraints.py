@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from rdflib import BNode, Graph, URIRef
-from rdflib.namespace import RDF, SH
+from rdflib import Graph, URIRef
+from rdflib.namespace import SH
 from rdflib.term import Node
 
 from .engine import OxigraphEngine
@@ -75,6 +75,11 @@ _THIS = re.compile(r"\$this\b")
 _TEMPLATE = re.compile(r"\{[?$](\w+)\}")
 
 
+def _fill(template: str, bound: dict[str, Node]) -> str:
+    """Substitute ``{?var}`` / ``{$var}`` in a message with the row's values (SHACL §5.3.2)."""
+    return _TEMPLATE.sub(lambda m: str(bound.get(m.group(1), m.group(0))), template)
+
+
 @dataclass(frozen=True)
 class SparqlResult:
     focus: Node
@@ -102,16 +107,11 @@ def evaluate(engine: OxigraphEngine, constraints: list[SparqlConstraint]) -> lis
             focus = row[columns["this"]]
             if focus is None or focus not in targets:
                 continue
-            bound = {name: row[i] for name, i in columns.items() if row[i] is not None}
+            bound = {name: v for name, i in columns.items() if (v := row[i]) is not None}
             value = bound.get("value", None if c.path is not None else focus)
-            message = _TEMPLATE.sub(lambda m: str(bound.get(m.group(1), m.group(0))), c.message or "breaks a SPARQL constraint")
+            message = _fill(c.message or "breaks a SPARQL constraint", bound)
             path = bound.get("path", c.path)
             results.append(SparqlResult(focus, c.shape, message, path, value))
     return results
 
 
-def is_blank(node: Node | None) -> bool:
-    return isinstance(node, BNode)
-
-
-__all__ = ["RDF", "SparqlConstraint", "SparqlResult", "evaluate", "split"]

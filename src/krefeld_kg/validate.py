@@ -122,7 +122,9 @@ def shacl_violations(data: Graph, shapes: Graph) -> list[Violation]:
             Violation(
                 focus=str(results.value(result, SH.focusNode)),
                 message=str(message) if message is not None else "breaks a shape",
-                path=_text(results.value(result, SH.resultPath)) if not isinstance(results.value(result, SH.resultPath), BNode) else None,
+                path=_text(results.value(result, SH.resultPath))
+                if not isinstance(results.value(result, SH.resultPath), BNode)
+                else None,
                 value=_text(results.value(result, SH.value)),
                 severity=str(severity).rsplit("#", 1)[-1] if severity else "Violation",
                 component=_text(results.value(result, SH.sourceConstraintComponent)),
@@ -167,7 +169,7 @@ def check_violations(engine: OxigraphEngine, base: str, checks: list[Check]) -> 
     for check in checks:
         table = engine.select(check.text, {"base": Literal(base)})
         for row in table.rows:
-            values = {k: v for k, v in zip(table.variables, row) if v is not None}
+            values = {k: v for k, v in zip(table.variables, row, strict=True) if v is not None}
             found.append(
                 Violation(
                     focus=str(values["focus"]),
@@ -202,7 +204,9 @@ def validate(
         for v in violations:
             where = index.locate(URIRef(v.focus))
             located.append(
-                Violation(**{**asdict(v), "file": str(where.path) if where else None, "line": where.line if where else None})
+                Violation(
+                    **{**asdict(v), "file": str(where.path) if where else None, "line": where.line if where else None}
+                )
             )
         violations = located
     violations = sorted(set(violations), key=Violation.sort_key)

@@ -24,10 +24,10 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _relative(path: str) -> str:
-    try:
-        return os.path.relpath(path)
-    except ValueError:
-        return path
+    """A path relative to the working directory where it lies below it, else absolute."""
+    absolute = os.path.abspath(path)
+    cwd = os.getcwd()
+    return os.path.relpath(absolute, cwd) if absolute.startswith(cwd + os.sep) else absolute
 
 
 def translate_errors(func: F) -> F:
@@ -106,10 +106,12 @@ def build(out_dir: Path, data_dir: Path, base: str) -> None:
         release = build_release(out_dir, data_dir, base)
     except InvalidIRI as exc:
         raise click.BadParameter(str(exc), param_hint="--base") from None
-    click.echo(f"built {_relative(str(release.directory))}/: {len(release.graph)} triples, {len(release.files)} files")
-    for name in sorted(release.files):
+    files = sorted(p.name for p in release.directory.iterdir())
+    click.echo(f"built {_relative(str(release.directory))}/: {len(release.graph)} triples, {len(files)} files")
+    for name in files:
         size = (release.directory / name).stat().st_size
-        click.echo(f"  {name:<24} {size:>10,} bytes  sha256 {release.files[name][:16]}…")
+        digest = release.files.get(name)
+        click.echo(f"  {name:<24} {size:>10,} bytes" + (f"  sha256 {digest[:16]}…" if digest else ""))
 
 
 @main.command()
@@ -135,7 +137,7 @@ def validate(fmt: str, data_dir: Path, base: str) -> None:
     elif fmt == "turtle":
         click.echo(report.to_graph().serialize(format="turtle"), nl=False)
     else:
-        click.echo(_relativise(report.to_text()), nl=False)
+        click.echo(_relativise(report.to_text(base)), nl=False)
     sys.exit(EXIT_OK if report.conforms else EXIT_NOT_CONFORMANT)
 
 

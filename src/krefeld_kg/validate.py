@@ -5,6 +5,7 @@ queries/checks/*-violation.rq, each of which must return no rows. One entry poin
 from __future__ import annotations
 
 import hashlib
+import re
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -16,7 +17,7 @@ from rdflib.term import Node
 from .engine import OxigraphEngine
 from .errors import InputError
 from .load import SHAPES_FILE, SourceIndex
-from .namespaces import DEFAULT_BASE, project_root
+from .namespaces import DEFAULT_BASE, all_prefixes, project_root
 from .sparql_constraints import SparqlConstraint, evaluate, split
 
 CHECKS_DIR = project_root() / "queries" / "checks"
@@ -57,15 +58,19 @@ class Report:
             sort_keys=True,
         )
 
-    def to_text(self) -> str:
+    def to_text(self, base: str = DEFAULT_BASE) -> str:
         if self.conforms:
             return f"conforms: {self.shapes_run} shapes and {self.checks_run} violation checks, no violations\n"
+        prefixes = sorted(all_prefixes(base).items(), key=lambda item: -len(item[1]))
         lines = [f"{len(self.violations)} violation(s):"]
         for v in self.violations:
             where = f"{v.file}:{v.line}: " if v.file else ""
-            what = f" [{_short(v.path)}]" if v.path else ""
-            value = f" (value: {v.value})" if v.value is not None else ""
-            lines.append(f"{where}{v.focus}{what}: {v.message}{value}")
+            what = f" {_curie(v.path, prefixes)}" if v.path else ""
+            value = ""
+            if v.value is not None and v.value not in v.message:
+                value = f" (value: {_curie(v.value, prefixes)})"
+            message = _IRI_IN_TEXT.sub(lambda m: _curie(m.group(0), prefixes), v.message)
+            lines.append(f"{where}{_curie(v.focus, prefixes)}{what}: {message}{value}")
         return "\n".join(lines) + "\n"
 
     def to_graph(self) -> Graph:
@@ -95,8 +100,14 @@ class Report:
         return g
 
 
-def _short(iri: str) -> str:
-    return iri.rsplit("#", 1)[-1].rsplit("/", 1)[-1] if iri.startswith("http") else iri
+_IRI_IN_TEXT = re.compile(r"https?://[^\s<>\"()]+")
+
+
+def _curie(text: str, prefixes: list[tuple[str, str]]) -> str:
+    for prefix, ns in prefixes:
+        if text.startswith(ns) and text[len(ns) :] and " " not in text:
+            return f"{prefix}:{text[len(ns) :]}"
+    return text if len(text) <= 100 else text[:97] + "..."
 
 
 def _text(node: Node | None) -> str | None:

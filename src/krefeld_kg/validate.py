@@ -5,8 +5,8 @@ queries/checks/*-violation.rq, each of which must return no rows. One entry poin
 from __future__ import annotations
 
 import hashlib
-import re
 import json
+import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 

@@ -11,14 +11,21 @@ from __future__ import annotations
 import re
 import shlex
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import pytest
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF, SH
-from rdflib.term import Node
+from rdflib.plugins.sparql.algebra import translateQuery
+from rdflib.plugins.sparql.evaluate import evalQuery
+from rdflib.plugins.sparql.parser import parseQuery
+from rdflib.plugins.sparql.processor import SPARQLProcessor
+from rdflib.plugins.sparql.sparql import Query
+from rdflib.term import Identifier, Node
 
 from krefeld_kg.derive import derive
 from krefeld_kg.engine import OxigraphEngine
@@ -79,7 +86,7 @@ class Expectation:
 class Fixture:
     path: Path
     valid: bool
-    shapes: list[str] = field(default_factory=list)
+    shapes: list[URIRef] = field(default_factory=list)
     expected: list[Expectation] = field(default_factory=list)
     derive: bool = True
     xfail: str | None = None
@@ -99,11 +106,11 @@ class Fixture:
                 continue
             kind, value = match.groups()
             if kind == "shape":
-                fixture.shapes += [expand(c) for c in value.replace(",", " ").split()]
+                fixture.shapes += [URIRef(expand(c)) for c in value.replace(",", " ").split()]
             elif kind == "expect":
                 fields = shlex.split(value)
                 if len(fields) not in (3, 4):
-                    raise ValueError(f"{path}: expect needs component, path (or -), focus and a message: {line}")
+                    raise ValueError(f"{path}: expect needs component, path or -, focus [and a message]: {line}")
                 component, result_path, focus = fields[:3]
                 key = (expand(component), None if result_path == "-" else expand(result_path), expand(focus))
                 fixture.expected.append(Expectation(key, fields[3] if len(fields) == 4 else None))
@@ -198,6 +205,10 @@ def focus_nodes(g: Graph, shape: URIRef) -> set[Node]:
     nodes: set[Node] = set(sg.objects(shape, SH.targetNode))
     for cls in sg.objects(shape, SH.targetClass):
         nodes.update(g.subjects(RDF.type, cls))
+    for predicate in sg.objects(shape, SH.targetSubjectsOf):
+        nodes.update(g.subjects(predicate, None))
+    for predicate in sg.objects(shape, SH.targetObjectsOf):
+        nodes.update(o for o in g.objects(None, predicate) if isinstance(o, URIRef))
     for referring in sg.subjects(SH.node, shape):
         if isinstance(referring, URIRef):
             nodes |= focus_nodes(g, referring)
@@ -228,7 +239,8 @@ def test_fixture(fixture: Fixture) -> None:
     wanted = {e.key for e in fixture.expected}
     assert found == wanted, (
         f"{fixture.id}:\n missing: {sorted(str(Expectation(k)) for k in wanted - found)}"
-        f"\n unexpected: {sorted(str(Expectation(k)) for k in found - wanted)}\n all found:\n{describe(result.violations)}"
+        f"\n unexpected: {sorted(str(Expectation(k)) for k in found - wanted)}"
+        f"\n all found:\n{describe(result.violations)}"
     )
     # Where the header names message fragments for a key, each fragment must match a violation of that key
     # and each violation of that key must match a fragment: this tells apart constraints sharing a key.
@@ -239,7 +251,9 @@ def test_fixture(fixture: Fixture) -> None:
     for k, wanted_messages in fragments.items():
         messages = [v.message for v in result.violations if key(v) == k]
         for fragment in wanted_messages:
-            assert any(fragment in m for m in messages), f"{Expectation(k)}: no message contains {fragment!r}: {messages}"
+            assert any(fragment in m for m in messages), (
+                f"{Expectation(k)}: no message contains {fragment!r}: {messages}"
+            )
         for m in messages:
             assert any(f in m for f in wanted_messages), f"{Expectation(k)}: unexpected message {m!r}"
 
@@ -251,11 +265,11 @@ def test_fixture_header(fixture: Fixture) -> None:
     assert fixture.shapes, f"{fixture.id}: declare the shape(s) it exercises with # shape: kkgsh:…"
     g = graph(fixture)
     expected_foci = {URIRef(e.key[2]) for e in fixture.expected}
-    for shape in map(URIRef, fixture.shapes):
+    for shape in fixture.shapes:
         assert shape in node_shapes(), f"{fixture.id}: {shorten(shape)} is not a node shape of shapes.ttl"
         targets = focus_nodes(g, shape)
         assert targets, f"{fixture.id}: nothing in the fixture is a focus node of {shorten(shape)}"
-        if not fixture.valid:
+        if not fixture.valid and not fixture.xfail:  # a shape bug may be that the shape misses its focus
             assert targets & expected_foci, f"{fixture.id}: no expected violation at a focus of {shorten(shape)}"
 
 
@@ -281,12 +295,36 @@ def test_every_sparql_constraint_is_broken_by_an_invalid_fixture() -> None:
     assert not missing, f"SPARQL constraints no invalid fixture breaks: {missing}"
 
 
+_PREPARED: dict[tuple[object, ...], Query] = {}
+
+
+def _query_prepared_once(
+    self: SPARQLProcessor,
+    strOrQuery: str | Query,
+    initBindings: Mapping[str, Identifier] | None = None,
+    initNs: Mapping[str, Any] | None = None,
+    base: str | None = None,
+    DEBUG: bool = False,
+) -> Mapping[str, Any]:
+    """rdflib's SPARQLProcessor.query (same signature), except that each query text is parsed once and the
+    prepared query reused, which is what rdflib's prepareQuery is for. pySHACL sends the same text once per
+    focus node, and parsing, not evaluation, is nearly all of its time on these small graphs: this keeps the
+    comparison with pySHACL from taking most of the suite's time without changing a single result."""
+    if isinstance(strOrQuery, str):
+        key = (strOrQuery, base, tuple(sorted((k, str(v)) for k, v in (initNs or {}).items())))
+        if key not in _PREPARED:
+            _PREPARED[key] = translateQuery(parseQuery(strOrQuery), base, initNs)
+        strOrQuery = _PREPARED[key]
+    return evalQuery(self.graph, strOrQuery, initBindings or {}, base)
+
+
 @pytest.mark.parametrize("fixture", params(with_xfail=False))
-def test_sparql_constraints_agree_with_pyshacl(fixture: Fixture) -> None:
+def test_sparql_constraints_agree_with_pyshacl(fixture: Fixture, monkeypatch: pytest.MonkeyPatch) -> None:
     """The whole-graph evaluation of the SHACL-SPARQL constraints (sparql_constraints) finds what pySHACL
     finds running the full, unsplit shapes focus node by focus node."""
     from pyshacl import validate as pyshacl_validate
 
+    monkeypatch.setattr(SPARQLProcessor, "query", _query_prepared_once)
     g = graph(fixture)
     _conforms, results, text = pyshacl_validate(
         g, shacl_graph=shapes(), inference="none", abort_on_first=False, allow_warnings=False

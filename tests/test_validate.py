@@ -87,3 +87,13 @@ def test_report_graph_is_stable(tmp_path: Path, kind: str) -> None:
     second = Pipeline.load(data).validate()
     assert not first.conforms
     assert first.to_graph().serialize(format="nt") == second.to_graph().serialize(format="nt")
+
+
+def test_numbers_are_not_taken_for_phone_numbers(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    shutil.copytree(MINI, data)
+    path = data / "places.ttl"
+    path.write_text(
+        path.read_text().replace('"Venlo"@en ;', '"Venlo"@en ;\n    rdfs:comment "2021 51 000 Einwohner"@de ;')
+    )
+    assert Pipeline.load(data).validate().conforms

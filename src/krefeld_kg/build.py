@@ -19,7 +19,7 @@ from rdflib import Graph
 from . import export
 from .derive import derive
 from .errors import InputError, NotConformant
-from .load import DATA_DIR, SourceIndex, load_data, load_ontology, load_shapes
+from .load import DATA_DIR, VOCABULARIES_FILE, SourceIndex, load_data, load_ontology, load_shapes, parse_turtle
 from .namespaces import DEFAULT_BASE, check_base
 from .validate import Report, validate
 
@@ -53,6 +53,9 @@ class Pipeline:
         check_base(base)
         data = load_data(data_dir, base)
         ontology = load_ontology(base)
+        # The concept schemes (roles, statuses, fields, ...) travel with the data, so that every copy of
+        # the graph -- a dump, a triple store, a query result -- can label the concepts it uses.
+        parse_turtle(VOCABULARIES_FILE, data, base)
         return cls(
             base, data_dir, derive(data, ontology), ontology, load_shapes(base), SourceIndex.build(data_dir, base)
         )

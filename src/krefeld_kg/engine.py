@@ -93,10 +93,8 @@ class OxigraphEngine:
         return engine
 
     def add(self, triples: Iterable[Triple]) -> None:
-        # N-Triples text is the fastest road from rdflib into the store for whole graphs.
-        if isinstance(triples, Graph):
-            self.store.load(triples.serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES)
-            return
+        # Term by term rather than through N-Triples text: a parser would relabel blank nodes, and derived
+        # triples must attach to the very nodes they were derived from.
         self.store.extend(ox.Quad(to_ox(s), to_ox(p), to_ox(o)) for s, p, o in triples)  # type: ignore[arg-type]
 
     def __len__(self) -> int:

@@ -21,6 +21,7 @@ ROOT = project_root()
 DATA_DIR = ROOT / "data"
 ONTOLOGY_DIR = ROOT / "ontology"
 ONTOLOGY_FILES = ("krefeld-kg.ttl", "vocabularies.ttl")
+VOCABULARIES_FILE = ONTOLOGY_DIR / "vocabularies.ttl"
 SHAPES_FILE = ONTOLOGY_DIR / "shapes.ttl"
 CONTEXT_FILE = ONTOLOGY_DIR / "context.jsonld"
 RULES_DIR = ONTOLOGY_DIR / "rules"

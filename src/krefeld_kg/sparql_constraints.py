@@ -26,6 +26,8 @@ class SparqlConstraint:
     message: str | None
     target_classes: tuple[URIRef, ...]
     target_nodes: tuple[Node, ...]
+    target_subjects_of: tuple[URIRef, ...]
+    target_objects_of: tuple[URIRef, ...]
     path: URIRef | None
 
 
@@ -38,6 +40,10 @@ def _prefix_block(shapes: Graph, constraint: Node) -> str:
             if prefix is not None and namespace is not None:
                 lines.append(f"PREFIX {prefix}: <{namespace}>")
     return "\n".join(sorted(set(lines)))
+
+
+def _iris(shapes: Graph, shape: Node, predicate: URIRef) -> tuple[URIRef, ...]:
+    return tuple(sorted(o for o in shapes.objects(shape, predicate) if isinstance(o, URIRef)))
 
 
 def split(shapes: Graph) -> tuple[Graph, list[SparqlConstraint]]:
@@ -58,8 +64,10 @@ def split(shapes: Graph) -> tuple[Graph, list[SparqlConstraint]]:
                 constraint=constraint,
                 select=_prefix_block(shapes, constraint) + "\n" + str(select),
                 message=str(message) if message is not None else None,
-                target_classes=tuple(sorted(c for c in shapes.objects(shape, SH.targetClass) if isinstance(c, URIRef))),
+                target_classes=_iris(shapes, shape, SH.targetClass),
                 target_nodes=tuple(shapes.objects(shape, SH.targetNode)),
+                target_subjects_of=_iris(shapes, shape, SH.targetSubjectsOf),
+                target_objects_of=_iris(shapes, shape, SH.targetObjectsOf),
                 path=path if isinstance(path, URIRef) else None,
             )
         )
@@ -98,6 +106,12 @@ def evaluate(engine: OxigraphEngine, constraints: list[SparqlConstraint]) -> lis
             # The published graph carries every superclass type (derive stage), so rdf:type alone is
             # the SHACL class-based target here.
             table = engine.select("SELECT ?class ?this WHERE { ?this a ?class }", {"class": cls})
+            targets.update(row[1] for row in table.rows if row[1] is not None)
+        for predicate in c.target_subjects_of:
+            table = engine.select("SELECT DISTINCT ?p ?this WHERE { ?this ?p ?o }", {"p": predicate})
+            targets.update(row[1] for row in table.rows if row[1] is not None)
+        for predicate in c.target_objects_of:
+            table = engine.select("SELECT DISTINCT ?p ?this WHERE { ?s ?p ?this }", {"p": predicate})
             targets.update(row[1] for row in table.rows if row[1] is not None)
         if not targets:
             continue

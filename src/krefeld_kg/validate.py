@@ -125,7 +125,8 @@ def shacl_violations(data: Graph, shapes: Graph) -> list[Violation]:
     if not isinstance(results, Graph):  # pySHACL reports a broken shapes graph in place of results
         raise InputError(f"the shapes cannot be applied: {_text_report}", SHAPES_FILE)
     found = []
-    for result in results.subjects(RDF.type, SH.ValidationResult):
+    # Only the report's own results: nested sh:detail results repeat them.
+    for result in results.objects(None, SH.result):
         severity = results.value(result, SH.resultSeverity)
         shape = results.value(result, SH.sourceShape)
         message = results.value(result, SH.resultMessage)

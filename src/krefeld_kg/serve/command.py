@@ -1,0 +1,51 @@
+"""``krefeld-kg serve``: publish the built release over HTTP. Only click is imported at module level, so the
+CLI's --help stays fast; the server's libraries load when the command runs."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="Port to listen on.")
+@click.option("--base-url", default=None, metavar="URL",
+              help="Base IRI of the resource IRIs ({base}id/{type}/{slug}); default: the release's own.")
+@click.option("--release", "release_dir", type=click.Path(path_type=Path, file_okay=False), default=Path("dist"),
+              show_default=True, help="Directory of a built release.")
+@click.option("--timeout", default=10.0, show_default=True, type=click.FloatRange(min=0.1),
+              help="Hard time limit per SPARQL query, in seconds.")
+@click.option("--row-limit", default=10_000, show_default=True, type=click.IntRange(min=1),
+              help="Most rows (or triples) a SPARQL result returns.")
+@click.option("--max-request-size", default=64 * 1024, show_default=True, type=click.IntRange(min=256),
+              help="Largest SPARQL request body or query, in bytes.")
+@click.option("--workers", default=None, type=click.IntRange(min=1),
+              help="Query worker processes [default: one per CPU, at least 2].")
+@click.option("--log-level", default="info", show_default=True,
+              type=click.Choice(["critical", "error", "warning", "info", "debug"]))
+@click.option("--access-log/--no-access-log", default=True, show_default=True, help="Log every request.")
+def serve(host: str, port: int, base_url: str | None, release_dir: Path, timeout: float, row_limit: int,
+          max_request_size: int, workers: int | None, log_level: str, access_log: bool) -> None:
+    """Publish the built release as linked data with HTML pages and a SPARQL endpoint: one process, an
+    embedded store, nothing else to run.
+
+    Resource IRIs {base}id/{type}/{slug} are served at /id/{type}/{slug} (303 to /doc/{type}/{slug}: HTML,
+    Turtle, JSON-LD, N-Triples, RDF/XML); /sparql is a read-only SPARQL 1.1 Protocol endpoint; the home page
+    lists the downloads. Exit code 2 if the release is missing or damaged."""
+    import uvicorn
+
+    from ..errors import InputError
+    from .app import create_app
+
+    try:
+        app = create_app(release_dir, base_url, timeout=timeout, row_limit=row_limit,
+                         max_request_bytes=max_request_size, workers=workers)
+    except InputError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    click.echo(f"serving {release_dir}/ at http://{host}:{port}/ (SPARQL: http://{host}:{port}/sparql)", err=True)
+    uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=access_log, server_header=False,
+                proxy_headers=False)

@@ -1,0 +1,48 @@
+"""RDF documents in the negotiated format, written by pyoxigraph with the prefixes they actually use."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+import pyoxigraph as ox
+
+from .formats import JSON_LD, N_TRIPLES, RDF_XML, TURTLE
+
+RDF_FORMATS = {
+    TURTLE: ox.RdfFormat.TURTLE,
+    JSON_LD: ox.RdfFormat.JSON_LD,
+    N_TRIPLES: ox.RdfFormat.N_TRIPLES,
+    RDF_XML: ox.RdfFormat.RDF_XML,
+}
+
+
+def _namespace(iri: str) -> str:
+    cut = max(iri.rfind("#"), iri.rfind("/"))
+    return iri[: cut + 1]
+
+
+def used_prefixes(triples: Iterable[ox.Triple], by_namespace: Mapping[str, str]) -> dict[str, str]:
+    """The prefixes (from ``by_namespace``: namespace → prefix) that name an IRI of ``triples``: a document
+    about one resource should not open with forty prefix lines."""
+    found: dict[str, str] = {}
+    for triple in triples:
+        for term in (triple.subject, triple.predicate, triple.object):
+            if isinstance(term, ox.NamedNode):
+                namespace = _namespace(term.value)
+                prefix = by_namespace.get(namespace)
+                if prefix is not None:
+                    found[prefix] = namespace
+            elif isinstance(term, ox.Literal) and term.datatype is not None:
+                namespace = _namespace(term.datatype.value)
+                prefix = by_namespace.get(namespace)
+                if prefix is not None:
+                    found[prefix] = namespace
+    return dict(sorted(found.items()))
+
+
+def serialize(triples: list[ox.Triple], media_type: str, by_namespace: Mapping[str, str]) -> bytes:
+    """``triples`` as Turtle, JSON-LD (expanded), N-Triples or RDF/XML."""
+    fmt = RDF_FORMATS[media_type]
+    prefixes = used_prefixes(triples, by_namespace) if media_type in (TURTLE, RDF_XML) else None
+    data: bytes = ox.serialize(triples, format=fmt, prefixes=prefixes)
+    return data

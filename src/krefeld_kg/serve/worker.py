@@ -1,0 +1,140 @@
+"""The query worker: a process of its own that holds a copy of the store and answers one query at a time.
+
+pyoxigraph cannot interrupt a running query from another thread, so user queries run here and the pool
+kills the whole process when one overruns its time limit (``pool.py``). The module imports pyoxigraph and
+the results writers only, so a replacement worker is up in about a tenth of a second.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import signal
+import struct
+import sys
+import time
+from dataclasses import dataclass
+from itertools import islice
+from typing import Any, BinaryIO
+
+import pyoxigraph as ox
+
+from .rdf import serialize
+from .results import write_boolean, write_solutions
+
+
+@dataclass(frozen=True)
+class QueryJob:
+    """One user query and what the client accepts for each query form (None: not acceptable)."""
+
+    query: str
+    solution_type: str | None  # media type for SELECT / ASK results
+    graph_type: str | None  # media type for CONSTRUCT / DESCRIBE results
+    default_graphs: tuple[str, ...] = ()
+    named_graphs: tuple[str, ...] = ()
+    row_limit: int = 10_000
+
+
+@dataclass(frozen=True)
+class QueryAnswer:
+    form: str  # SELECT, ASK or GRAPH (pyoxigraph does not tell CONSTRUCT from DESCRIBE)
+    media_type: str
+    body: bytes
+    rows: int
+    truncated: bool
+    seconds: float
+
+
+@dataclass(frozen=True)
+class QueryFailure:
+    status: int  # 400 for a malformed or failing query, 406 when the form's results are not acceptable
+    message: str
+    form: str | None = None
+
+
+def answer(store: ox.Store, job: QueryJob, namespaces: dict[str, str]) -> QueryAnswer | QueryFailure:
+    """Run ``job`` on ``store``; never raises for anything the query itself causes."""
+    started = time.perf_counter()
+    try:
+        result = store.query(
+            job.query,
+            default_graph=[ox.NamedNode(g) for g in job.default_graphs] or None,
+            named_graphs=[ox.NamedNode(g) for g in job.named_graphs] or None,
+        )
+        if isinstance(result, ox.QueryBoolean):
+            if job.solution_type is None:
+                return QueryFailure(406, "ASK results cannot be given in the requested format", "ASK")
+            body = write_boolean(bool(result), job.solution_type)
+            return QueryAnswer("ASK", job.solution_type, body, 1, False, time.perf_counter() - started)
+        if isinstance(result, ox.QuerySolutions):
+            if job.solution_type is None:
+                return QueryFailure(406, "SELECT results cannot be given in the requested format", "SELECT")
+            variables = [v.value for v in result.variables]
+            # Solutions are computed lazily: taking one more than the limit is what tells truncation.
+            rows = [tuple(solution) for solution in islice(result, job.row_limit + 1)]
+            truncated = len(rows) > job.row_limit
+            rows = rows[: job.row_limit]
+            body = write_solutions(variables, rows, job.solution_type)
+            return QueryAnswer("SELECT", job.solution_type, body, len(rows), truncated, time.perf_counter() - started)
+        if job.graph_type is None:
+            return QueryFailure(406, "CONSTRUCT and DESCRIBE results cannot be given in the requested format", "GRAPH")
+        triples = list(islice(result, job.row_limit + 1))
+        truncated = len(triples) > job.row_limit
+        triples = triples[: job.row_limit]
+        body = serialize(triples, job.graph_type, namespaces)
+        return QueryAnswer("GRAPH", job.graph_type, body, len(triples), truncated, time.perf_counter() - started)
+    except SyntaxError as exc:
+        return QueryFailure(400, f"SPARQL syntax error: {exc}")
+    except (OSError, ValueError, TypeError, RuntimeError) as exc:
+        return QueryFailure(400, f"the query could not be evaluated: {exc}")
+
+
+def _read_frame(stream: BinaryIO) -> Any:
+    header = stream.read(4)
+    if len(header) < 4:
+        return None
+    (size,) = struct.unpack(">I", header)
+    return pickle.loads(stream.read(size))
+
+
+def _write_frame(stream: BinaryIO, message: object) -> None:
+    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    stream.write(struct.pack(">I", len(data)) + data)
+    stream.flush()
+
+
+def main() -> None:
+    """Entry point of a worker process (``python -m krefeld_kg.serve.worker``), spoken to in length-prefixed
+    pickles over stdin/stdout: first its settings, then one job after another until stdin closes."""
+    # Ctrl-C reaches the whole process group; the server, not the worker, decides when workers stop.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # The protocol owns stdout: anything else that prints goes to stderr instead of corrupting a frame.
+    out = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)
+    jobs = sys.stdin.buffer
+    settings = _read_frame(jobs)
+    if settings is None:
+        return
+    dump, namespaces, memory_limit = settings
+    if memory_limit:
+        import resource
+
+        # A runaway join then fails to allocate and the process dies, instead of taking the host with it.
+        resource.setrlimit(resource.RLIMIT_AS, (memory_limit, memory_limit))
+    try:
+        store = ox.Store()
+        store.bulk_load(path=dump, format=ox.RdfFormat.N_TRIPLES)
+    except (OSError, SyntaxError, ValueError, MemoryError) as exc:
+        _write_frame(out, ("failed", f"cannot load {dump}: {exc}"))
+        return
+    _write_frame(out, ("ready", len(store)))
+    while (job := _read_frame(jobs)) is not None:
+        _write_frame(out, answer(store, job, namespaces))
+
+
+if __name__ == "__main__":
+    # Run the copy imported under the package name, so the answers pickle as krefeld_kg.serve.worker
+    # classes rather than __main__ ones the server cannot load.
+    from krefeld_kg.serve.worker import main as package_main
+
+    package_main()

@@ -220,3 +220,22 @@ def test_remote_ask_and_construct(loaded: OxigraphServer, local: OxigraphEngine)
     with pytest.raises(QueryError):
         remote.select("SELECT * WHERE { ?s ?p }")
     assert not RemoteEngine(loaded.query_url, default_graph="urn:x-empty", policy=FAST).ask("ASK { ?s ?p ?o }")
+
+
+def test_endpoint_options_for_query_and_serve(loaded: OxigraphServer) -> None:
+    import click
+    from click.testing import CliRunner
+
+    from krefeld_kg.commands_remote import endpoint_options, remote_engine
+
+    @click.command()
+    @endpoint_options
+    def probe(endpoint: str, graph: str | None, user: str | None, password: str | None, timeout: float) -> None:
+        engine = remote_engine(endpoint, graph, user=user, password=password, timeout=timeout)
+        click.echo(f"{engine.default_graph} {engine.ask('ASK { ?s ?p ?o }')}")
+
+    result = CliRunner().invoke(probe, ["--endpoint", loaded.query_url, "--timeout", "5"])
+    assert result.exit_code == 0 and result.stdout == f"{DATASET} True\n"
+    result = CliRunner().invoke(probe, ["--endpoint", loaded.query_url, "--graph", "default"])
+    assert result.stdout == "None False\n"  # the release is in its named graph, not the default graph
+    assert CliRunner().invoke(probe, ["--endpoint", loaded.query_url, "--graph", "not an iri"]).exit_code == 2

@@ -12,15 +12,17 @@ import os
 import shutil
 import tempfile
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from rdflib import Graph
 
 from . import export
-from .derive import derive
+from .derive import derive_in_place
+from .engine import OxigraphEngine
 from .errors import InputError, NotConformant
-from .load import DATA_DIR, VOCABULARIES_FILE, SourceIndex, load_data, load_ontology, load_shapes, parse_turtle
-from .namespaces import DEFAULT_BASE, check_base
+from .load import DATA_DIR, VOCABULARIES_FILE, SourceIndex, load_ontology, load_shapes, load_store
+from .namespaces import DEFAULT_BASE, all_prefixes
 from .validate import Report, validate
 
 DUMP_NAME = "krefeld-kg"
@@ -32,36 +34,41 @@ class Release:
     """What a build produced: the published graph, its report and the files written."""
 
     directory: Path
-    graph: Graph
+    engine: OxigraphEngine
     report: Report
     files: dict[str, str] = field(default_factory=dict)  # name → sha256
 
 
 @dataclass
 class Pipeline:
-    """The loaded and derived graph with everything needed to validate it."""
+    """The loaded and derived graph (in the embedded store) with everything needed to validate it."""
 
     base: str
     data_dir: Path
-    graph: Graph
+    engine: OxigraphEngine
     ontology: Graph
     shapes: Graph
     index: SourceIndex
 
     @classmethod
     def load(cls, data_dir: Path = DATA_DIR, base: str = DEFAULT_BASE) -> Pipeline:
-        check_base(base)
-        data = load_data(data_dir, base)
-        ontology = load_ontology(base)
         # The concept schemes (roles, statuses, fields, ...) travel with the data, so that every copy of
         # the graph -- a dump, a triple store, a query result -- can label the concepts it uses.
-        parse_turtle(VOCABULARIES_FILE, data, base)
-        return cls(
-            base, data_dir, derive(data, ontology), ontology, load_shapes(base), SourceIndex.build(data_dir, base)
-        )
+        engine = load_store(data_dir, base, extra=(VOCABULARIES_FILE,))
+        ontology = load_ontology(base)
+        derive_in_place(engine, ontology)
+        return cls(base, data_dir, engine, ontology, load_shapes(base), SourceIndex.build(data_dir, base))
+
+    @cached_property
+    def graph(self) -> Graph:
+        """The derived graph as an rdflib Graph, converted on first use."""
+        graph = self.engine.to_graph()
+        for prefix, ns in all_prefixes(self.base).items():
+            graph.bind(prefix, ns, override=True, replace=True)
+        return graph
 
     def validate(self) -> Report:
-        return validate(self.graph, self.shapes, self.base, self.index)
+        return validate(self.graph, self.shapes, self.base, self.index, engine=self.engine)
 
 
 def _sha256(data: bytes) -> str:
@@ -77,11 +84,11 @@ def build(out_dir: Path, data_dir: Path = DATA_DIR, base: str = DEFAULT_BASE) ->
     if not report.conforms:
         raise NotConformant(report)
 
-    graph = pipeline.graph
+    engine = pipeline.engine
     contents: dict[str, bytes] = {
-        f"{DUMP_NAME}.ttl": export.turtle(graph, base),
-        f"{DUMP_NAME}.nt": export.ntriples(graph),
-        f"{DUMP_NAME}.jsonld": export.jsonld(graph, base),
+        f"{DUMP_NAME}.ttl": export.turtle(engine, base),
+        f"{DUMP_NAME}.nt": export.ntriples(engine),
+        f"{DUMP_NAME}.jsonld": export.jsonld(engine, base),
         "ontology.ttl": export.turtle(pipeline.ontology, base),
         "shapes.ttl": export.turtle(pipeline.shapes, base),
         "context.jsonld": (json.dumps(export.context(base), indent=2, sort_keys=True) + "\n").encode("utf-8"),
@@ -90,7 +97,7 @@ def build(out_dir: Path, data_dir: Path = DATA_DIR, base: str = DEFAULT_BASE) ->
         DumpFile(name, export.MEDIA_TYPES[Path(name).suffix], len(contents[name]), _sha256(contents[name]))
         for name in DUMPS
     ]
-    catalog = describe(graph, dumps, base)
+    catalog = describe(engine, dumps, base)
     catalog_report = conformance(catalog)
     if not catalog_report.conforms:
         raise NotConformant(catalog_report, "the dataset description does not conform to DCAT-AP.de 3.0")
@@ -100,7 +107,7 @@ def build(out_dir: Path, data_dir: Path = DATA_DIR, base: str = DEFAULT_BASE) ->
     contents["SHA256SUMS"] = "".join(f"{sums[name]}  {name}\n" for name in sorted(sums)).encode("ascii")
 
     _write_atomically(out_dir, contents)
-    return Release(out_dir, graph, report, sums)
+    return Release(out_dir, engine, report, sums)
 
 
 def _write_atomically(out_dir: Path, contents: dict[str, bytes]) -> None:

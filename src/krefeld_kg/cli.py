@@ -16,6 +16,8 @@ from typing import Any, TypeVar
 
 import click
 
+from .commands_remote import endpoint_options, publish, reconcile, run_remote_query
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 EXIT_OK, EXIT_NOT_CONFORMANT, EXIT_INPUT = 0, 1, 2
@@ -35,7 +37,7 @@ def translate_errors(func: F) -> F:
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from .errors import InputError, NotConformant
+        from .errors import InputError, KrefeldKGError, NotConformant
 
         try:
             return func(*args, **kwargs)
@@ -51,6 +53,9 @@ def translate_errors(func: F) -> F:
             if to_text is not None:
                 click.echo(_relativise(to_text()), err=True, nl=False)
             sys.exit(EXIT_NOT_CONFORMANT)
+        except KrefeldKGError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(EXIT_INPUT)
 
     return wrapper  # type: ignore[return-value]
 
@@ -107,7 +112,7 @@ def build(out_dir: Path, data_dir: Path, base: str) -> None:
     except InvalidIRI as exc:
         raise click.BadParameter(str(exc), param_hint="--base") from None
     files = sorted(p.name for p in release.directory.iterdir())
-    click.echo(f"built {_relative(str(release.directory))}/: {len(release.graph)} triples, {len(files)} files")
+    click.echo(f"built {_relative(str(release.directory))}/: {len(release.engine)} triples, {len(files)} files")
     for name in files:
         size = (release.directory / name).stat().st_size
         digest = release.files.get(name)
@@ -157,12 +162,39 @@ def _params(values: tuple[str, ...]) -> dict[str, str]:
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "tsv", "json"]), default="table", show_default=True)
 @release_option
 @base_option
+@endpoint_options
 @translate_errors
-def query(name_or_file: str, params: tuple[str, ...], fmt: str, release_dir: Path, base: str) -> None:
-    """Run a catalogue query (by name, see `krefeld-kg queries`) or a .rq file on the built release."""
+def query(
+    name_or_file: str,
+    params: tuple[str, ...],
+    fmt: str,
+    release_dir: Path,
+    base: str,
+    endpoint: str | None,
+    graph: str | None,
+    user: str | None,
+    password: str | None,
+    timeout: float,
+) -> None:
+    """Run a catalogue query (by name, see `krefeld-kg queries`) or a .rq file on the built release, or with
+    --endpoint on a remote SPARQL endpoint (same rows, same formats)."""
     from . import query as q
 
     given = _params(params)
+    if endpoint:
+        text = run_remote_query(
+            name_or_file,
+            given,
+            fmt,
+            base,
+            endpoint=endpoint,
+            graph=graph,
+            user=user,
+            password=password,
+            timeout=timeout,
+        )
+        click.echo(text, nl=False)
+        return
     named = q.resolve(name_or_file)
     engine = q.load_release(release_dir)
     table = q.run(engine, named, given, base)
@@ -223,3 +255,7 @@ def stats(fmt: str, data_dir: Path, base: str) -> None:
         click.echo(f"missing rdfs:label @{lang}: {len(lacking)}")
         for iri in lacking:
             click.echo(f"  {iri}")
+
+
+main.add_command(publish)
+main.add_command(reconcile)

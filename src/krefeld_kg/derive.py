@@ -1,7 +1,8 @@
 """Derive stage: add what the data contract promises but the edit files do not spell out.
 
 The rules are SPARQL CONSTRUCT queries in ontology/rules/, applied in file-name order until nothing new
-appears, over the data plus the ontology (for the class hierarchy); only data triples are published.
+appears. They run inside the embedded store over the data plus the ontology (for the class hierarchy),
+which sits in a named graph of its own so that only data triples are published.
 """
 
 from __future__ import annotations
@@ -9,10 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import pyoxigraph as ox
 from rdflib import Graph
 
-from .engine import OxigraphEngine
+from .engine import OxigraphEngine, QueryError, to_ox
 from .load import RULES_DIR
+
+ONTOLOGY_GRAPH = ox.NamedNode("urn:krefeld-kg:derive:ontology")
 
 
 @dataclass(frozen=True)
@@ -25,23 +29,33 @@ def load_rules(rules_dir: Path = RULES_DIR) -> list[Rule]:
     return [Rule(p.stem, p.read_text(encoding="utf-8")) for p in sorted(rules_dir.glob("*.rq"))]
 
 
-def derive(data: Graph, ontology: Graph, rules: list[Rule] | None = None, max_rounds: int = 10) -> Graph:
-    """A new graph: ``data`` plus everything the rules derive from it (to a fixpoint)."""
+def derive_in_place(
+    engine: OxigraphEngine, ontology: Graph, rules: list[Rule] | None = None, max_rounds: int = 10
+) -> None:
+    """Add to the engine's default graph everything the rules derive from it (to a fixpoint)."""
     rules = load_rules() if rules is None else rules
-    result = Graph(bind_namespaces="none")
+    store = engine.store
+    store.extend(ox.Quad(to_ox(s), to_ox(p), to_ox(o), ONTOLOGY_GRAPH) for s, p, o in ontology)  # type: ignore[arg-type]
+    try:
+        for _ in range(max_rounds):
+            before = len(store)
+            for rule in rules:
+                try:
+                    found = store.query(rule.text, default_graph=[ox.DefaultGraph(), ONTOLOGY_GRAPH])
+                except SyntaxError as exc:
+                    raise QueryError(f"rule {rule.name}: {exc}") from None
+                store.extend([ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in found])
+            if len(store) == before:
+                break
+    finally:
+        store.remove_graph(ONTOLOGY_GRAPH)
+
+
+def derive(data: Graph, ontology: Graph, rules: list[Rule] | None = None) -> Graph:
+    """A new rdflib graph: ``data`` plus everything the rules derive from it."""
+    engine = OxigraphEngine.from_graph(data)
+    derive_in_place(engine, ontology, rules)
+    result = engine.to_graph()
     for prefix, ns in data.namespaces():
         result.bind(prefix, ns, override=True, replace=True)
-    for triple in data:
-        result.add(triple)
-    work = OxigraphEngine.from_graph(data, ontology)
-    for _ in range(max_rounds):
-        added = []
-        for rule in rules:
-            for triple in work.construct(rule.text):
-                if triple not in result:
-                    result.add(triple)
-                    added.append(triple)
-        if not added:
-            break
-        work.add(added)
     return result

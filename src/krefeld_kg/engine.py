@@ -7,6 +7,7 @@ The one small interface (``Engine``) lets a remote store stand in for the embedd
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -91,6 +92,35 @@ class OxigraphEngine:
         except (SyntaxError, OSError) as exc:
             raise InputError(f"cannot load: {exc}", path) from None
         return engine
+
+    def load_file(self, path: Path, base: str | None = None, fmt: ox.RdfFormat = ox.RdfFormat.TURTLE) -> None:
+        """Parse one file into the default graph; a syntax error becomes InputError with line and column."""
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise InputError(f"cannot read file: {exc.strerror}", path) from None
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise InputError(f"cannot read file: not UTF-8 ({exc.reason} at byte {exc.start})", path) from None
+        try:
+            self.store.load(data, format=fmt, base_iri=base, to_graph=ox.DefaultGraph())
+        except SyntaxError as exc:
+            message = re.sub(r"^Parser error (at|between) [^:]*: ", "", str(exc))
+            message = re.sub(r" \(line \d+\)$", "", message)
+            raise InputError(f"syntax error: {message}", path, exc.lineno, exc.offset) from None
+
+    def to_graph(self) -> Graph:
+        """The default graph as an rdflib Graph (term by term, so blank nodes keep their identity)."""
+        graph = Graph(bind_namespaces="none")
+        for quad in self.store.quads_for_pattern(None, None, None, ox.DefaultGraph()):
+            graph.add((from_ox(quad.subject), from_ox(quad.predicate), from_ox(quad.object)))
+        return graph
+
+    def ntriples(self) -> bytes:
+        """The default graph as canonical N-Triples, in the store's order."""
+        out: bytes = self.store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())
+        return out
 
     def add(self, triples: Iterable[Triple]) -> None:
         # Term by term rather than through N-Triples text: a parser would relabel blank nodes, and derived

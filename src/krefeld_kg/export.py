@@ -1,8 +1,10 @@
 """Export stage: the graph as N-Triples, Turtle and JSON-LD, byte-for-byte the same for the same graph.
 
-Determinism comes from having no blank nodes in the published graph (the shapes demand IRIs) plus sorting:
-N-Triples lines are sorted, Turtle subjects are written in sorted order by rdflib, and the JSON-LD
-``@graph`` is sorted by ``@id`` with sorted keys.
+The dumps are written from the embedded store: canonical N-Triples lines sorted, Turtle serialised by
+pyoxigraph from those sorted triples (so subjects appear in order), and JSON-LD built directly in its
+compacted form for our prefix-only context, ``@graph`` sorted by ``@id``. Determinism rests on the published
+graph having no blank nodes (the shapes demand IRIs). The small rdflib graphs (ontology, shapes, catalogue,
+report) go through rdflib's Turtle serialiser, which writes their blank nodes inline.
 """
 
 from __future__ import annotations
@@ -11,29 +13,49 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pyoxigraph as ox
 from rdflib import Graph
 
+from .engine import OxigraphEngine
 from .load import CONTEXT_FILE, new_graph
-from .namespaces import DEFAULT_BASE, resource_prefixes
+from .namespaces import DEFAULT_BASE, all_prefixes, resource_prefixes
 
 MEDIA_TYPES = {
     ".ttl": "text/turtle",
     ".nt": "application/n-triples",
     ".jsonld": "application/ld+json",
 }
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
-def ntriples(graph: Graph) -> bytes:
-    lines = sorted(set(graph.serialize(format="nt", encoding="utf-8").decode("utf-8").splitlines()))
-    return ("\n".join(line for line in lines if line.strip()) + "\n").encode("utf-8")
+def _engine(source: Graph | OxigraphEngine) -> OxigraphEngine:
+    return source if isinstance(source, OxigraphEngine) else OxigraphEngine.from_graph(source)
 
 
-def turtle(graph: Graph, base: str = DEFAULT_BASE) -> bytes:
-    out = new_graph(base)
-    for triple in graph:
-        out.add(triple)
-    data: bytes = out.serialize(format="turtle", encoding="utf-8")
-    return data
+def ntriples(source: Graph | OxigraphEngine) -> bytes:
+    """Canonical N-Triples, one line per triple, sorted, no duplicates."""
+    lines = sorted(set(_engine(source).ntriples().split(b"\n")) - {b""})
+    return b"\n".join(lines) + b"\n"
+
+
+def _used_prefixes(nt: bytes, base: str) -> dict[str, str]:
+    return {p: ns for p, ns in all_prefixes(base).items() if b"<" + ns.encode("utf-8") in nt}
+
+
+def turtle(source: Graph | OxigraphEngine, base: str = DEFAULT_BASE) -> bytes:
+    # rdflib Graphs (ontology, shapes, catalogue, report: small, with blank nodes, and with datatypes such as
+    # xsd:nonNegativeInteger that the store would fold into xsd:integer) keep rdflib's serialiser.
+    if isinstance(source, Graph):
+        out = new_graph(base)
+        for triple in source:
+            out.add(triple)
+        data: bytes = out.serialize(format="turtle", encoding="utf-8")
+        return data
+    nt = ntriples(source)
+    triples = ox.parse(nt, format=ox.RdfFormat.N_TRIPLES)
+    result: bytes = ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=_used_prefixes(nt, base))
+    return result
 
 
 def context(base: str = DEFAULT_BASE) -> dict[str, Any]:
@@ -42,18 +64,53 @@ def context(base: str = DEFAULT_BASE) -> dict[str, Any]:
     return {"@context": {**resource_prefixes(base), **ctx}}
 
 
-def jsonld(graph: Graph, base: str = DEFAULT_BASE) -> bytes:
-    ctx = context(base)
-    raw = graph.serialize(format="json-ld", context=ctx["@context"], auto_compact=True, encoding="utf-8")
-    doc = json.loads(raw)
-    nodes = doc.get("@graph", [doc] if "@id" in doc else [])
-    for node in nodes:
-        for key, value in node.items():
-            if isinstance(value, list):
-                node[key] = sorted(value, key=lambda v: json.dumps(v, sort_keys=True, ensure_ascii=False))
-    nodes.sort(key=lambda node: node.get("@id", ""))
-    out = {"@context": ctx["@context"], "@graph": nodes}
-    return (json.dumps(out, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8")
+class _Compactor:
+    """IRIs to compact IRIs with the context's prefixes (longest namespace first)."""
+
+    def __init__(self, ctx: dict[str, Any]) -> None:
+        self.prefixes = sorted(((ns, p) for p, ns in ctx.items() if isinstance(ns, str)), key=lambda i: -len(i[0]))
+
+    def __call__(self, iri: str) -> str:
+        for ns, prefix in self.prefixes:
+            if iri.startswith(ns) and len(iri) > len(ns) and not iri[len(ns) :].startswith("//"):
+                return f"{prefix}:{iri[len(ns) :]}"
+        return iri
+
+
+def _value(term: Any, compact: _Compactor) -> Any:
+    if isinstance(term, ox.NamedNode):
+        return {"@id": compact(term.value)}
+    if isinstance(term, ox.BlankNode):
+        return {"@id": f"_:{term.value}"}
+    if term.language:
+        return {"@value": term.value, "@language": term.language}
+    if term.datatype.value == XSD_STRING:
+        return term.value
+    return {"@value": term.value, "@type": compact(term.datatype.value)}
+
+
+def jsonld(source: Graph | OxigraphEngine, base: str = DEFAULT_BASE) -> bytes:
+    """JSON-LD compacted with our context (prefixes only), the form a JSON-LD processor's compaction gives."""
+    ctx = context(base)["@context"]
+    compact = _Compactor(ctx)
+    nodes: dict[str, dict[str, list[Any]]] = {}
+    for triple in ox.parse(ntriples(source), format=ox.RdfFormat.N_TRIPLES):
+        subject = triple.subject
+        key = compact(subject.value) if isinstance(subject, ox.NamedNode) else f"_:{subject.value}"
+        node = nodes.setdefault(key, {})
+        if triple.predicate.value == RDF_TYPE and isinstance(triple.object, ox.NamedNode):
+            node.setdefault("@type", []).append(compact(triple.object.value))
+        else:
+            node.setdefault(compact(triple.predicate.value), []).append(_value(triple.object, compact))
+    graph = []
+    for key in sorted(nodes):
+        node: dict[str, Any] = {"@id": key}
+        for prop, values in nodes[key].items():
+            node[prop] = values[0] if len(values) == 1 else values
+        graph.append(node)
+    return (
+        json.dumps({"@context": ctx, "@graph": graph}, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+    ).encode()
 
 
 def write_bytes(path: Path, data: bytes) -> None:

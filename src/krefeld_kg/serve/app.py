@@ -74,14 +74,15 @@ def create_app(
         backend = EmbeddedBackend(release_dir, workers=settings.workers, timeout=timeout, namespaces=namespaces,
                                   memory_limit=memory_limit)
     index = GraphIndex.build(backend, release.base, release_dir / "ontology.ttl")
-    pages = Pages(release, index, backend, {"timeout": f"{timeout:g}", "rows": f"{row_limit:,}"})
+    pages = Pages(release, index, backend, {"timeout": timeout, "rows": row_limit})
     pages.examples = examples(release.base)
     site = Site(release, index, backend, pages, settings)
     linked = LinkedData(site)
     sparql = SparqlEndpoint(site)
 
     async def home(request: Request) -> Response:
-        media_type = negotiate(request.headers.get("accept"), (HTML, TURTLE), request.query_params.get("format") or None)
+        override = request.query_params.get("format") or None
+        media_type = negotiate(request.headers.get("accept"), (HTML, TURTLE), override)
         if media_type == TURTLE and CATALOG in release.files:
             # An RDF client asking for the site gets its catalogue.
             return download_file(request, CATALOG, {"Vary": "Accept, Accept-Language"})
@@ -204,7 +205,11 @@ def examples(base: str) -> list[Example]:
         return []
     found: list[Example] = []
     for named in catalogue:
-        text = named.text
+        # The header comments say what the page shows above the query already.
+        lines = named.text.splitlines()
+        while lines and (lines[0].startswith("#") or not lines[0].strip()):
+            lines.pop(0)
+        text = "\n".join(lines) + "\n"
         try:
             bound = catalogue_module.bindings(named, {}, base)
         except InputError:

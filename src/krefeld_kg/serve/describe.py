@@ -11,10 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pyoxigraph as ox
+from rdflib.namespace import RDF
 
-from ..namespaces import RDF
 from .backend import Backend
 from .index import GraphIndex
+from .rdf import value_of
 
 _TYPE = str(RDF.type)
 
@@ -29,7 +30,11 @@ class Description:
     def triples(self) -> list[ox.Triple]:
         """Every triple once, in a stable order (the same release gives the same bytes, for ETags)."""
         unique = dict.fromkeys(self.outgoing + self.incoming + self.labels)
-        return sorted(unique, key=lambda t: (t.subject.value, t.predicate.value, str(t.object)))
+        # The resource first, its fragments next, then the rest: easy to read as Turtle.
+        return sorted(unique, key=lambda t: (
+            0 if value_of(t.subject) == self.iri else 1 if self.fragment(value_of(t.subject)) else 2,
+            value_of(t.subject), t.predicate.value, str(t.object),
+        ))
 
     def fragment(self, iri: str) -> bool:
         return iri.startswith(self.iri + "#")
@@ -51,12 +56,12 @@ def describe(backend: Backend, index: GraphIndex, iri: str) -> Description | Non
             if isinstance(target, ox.NamedNode) and target.value.startswith(iri + "#") and target.value not in seen:
                 seen.add(target.value)
                 pending.append(target.value)
-    incoming = [t for t in backend.incoming(iri) if t.subject.value not in seen]
+    incoming = [t for t in backend.incoming(iri) if value_of(t.subject) not in seen]
     linked: dict[str, None] = {}
     for triple in outgoing:
-        if isinstance(triple.object, ox.NamedNode) and triple.object.value not in seen:
-            linked[triple.object.value] = None
+        if isinstance(triple.object, ox.NamedNode) and value_of(triple.object) not in seen:
+            linked[value_of(triple.object)] = None
     for triple in incoming:
-        linked[triple.subject.value] = None
+        linked[value_of(triple.subject)] = None
     labels = [t for target in linked for t in index.label_triples(target)]
     return Description(iri, outgoing, incoming, labels)

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import re
 
-from ..namespaces import DCTERMS, FOAF, GEO, ORG, OWL, PROV, RDF, RDFS, SCHEMA, SKOS, TIME, XSD
+from rdflib.namespace import DCTERMS, FOAF, ORG, OWL, PROV, RDF, RDFS, SKOS, TIME, XSD
+
+from ..namespaces import GEO, SCHEMA
 
 LANGUAGES = ("de", "en")
 
@@ -54,7 +56,8 @@ UI: dict[str, tuple[str, str]] = {
     "kind": ("Art", "Kind"),
     "as_of": ("Stand", "As of"),
     "map": ("Lage", "Location"),
-    "map_world": ("Lage auf der Weltkarte (Längen- und Breitengrade)", "Position on the globe (longitude and latitude)"),
+    "map_world": ("Lage auf der Weltkarte (Längen- und Breitengrade)",
+                  "Position on the globe (longitude and latitude)"),
     "map_region": ("Umgebung mit anderen Orten des Datensatzes", "Surroundings with other places of the dataset"),
     "north": ("N", "N"),
     "south": ("S", "S"),
@@ -64,7 +67,6 @@ UI: dict[str, tuple[str, str]] = {
     "all_of_type": ("Alle Einträge", "All entries"),
     "index_intro": ("Alphabetisch nach Namen.", "Alphabetical by name."),
     "not_found": ("Nicht gefunden", "Not found"),
-    "not_found_text": ("Diese Ressource gibt es in diesem Datensatz nicht.", "There is no such resource in this dataset."),
     "not_acceptable": ("Format nicht verfügbar", "Format not available"),
     "error": ("Fehler", "Error"),
     "downloads": ("Downloads", "Downloads"),
@@ -241,6 +243,11 @@ def format_date(lexical: str, datatype: str, lang: str) -> str:
 
 def format_number(lexical: str, lang: str) -> str:
     return lexical.replace(".", ",") if lang == "de" and re.fullmatch(r"-?\d+\.\d+", lexical) else lexical
+
+
+def format_integer(number: int, lang: str) -> str:
+    grouped = f"{number:,}"
+    return grouped.replace(",", ".") if lang == "de" else grouped
 
 
 def format_size(size: int, lang: str) -> str:

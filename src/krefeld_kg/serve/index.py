@@ -13,9 +13,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyoxigraph as ox
+from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS
 
-from ..namespaces import DCTERMS, GEO, KKG, RDF, RDFS, RESOURCE_TYPES, SCHEMA, SKOS, parse_resource_iri
+from ..namespaces import GEO, KKG, RESOURCE_TYPES, SCHEMA, parse_resource_iri
 from .backend import Backend
+from .rdf import value_of
 
 LABEL = ox.NamedNode(str(RDFS.label))
 LANGUAGES = ("de", "en")
@@ -43,36 +45,38 @@ class GraphIndex:
     def build(cls, backend: Backend, base: str, vocabulary: Path | None = None) -> GraphIndex:
         index = cls(base)
         rows = backend.select(f"SELECT ?s ?l WHERE {{ ?s <{RDFS.label}> ?l FILTER(isIRI(?s)) }}")
-        index._add_labels((s.value, lit) for s, lit in rows if s is not None and isinstance(lit, ox.Literal))
+        index._add_labels((value_of(s), lit) for s, lit in rows if s is not None and isinstance(lit, ox.Literal))
         if vocabulary is not None and vocabulary.is_file():
             index._add_labels(_vocabulary_labels(vocabulary))
         for (subject,) in backend.select("SELECT DISTINCT ?s WHERE { ?s ?p ?o FILTER(isIRI(?s)) }"):
             if subject is None:
                 continue
-            parsed = parse_resource_iri(base, subject.value)
-            if parsed is not None and "#" not in subject.value:
-                index.known.add(subject.value)
-                index.resources.setdefault(parsed[0], []).append(subject.value)
+            parsed = parse_resource_iri(base, value_of(subject))
+            if parsed is not None and "#" not in value_of(subject):
+                index.known.add(value_of(subject))
+                index.resources.setdefault(parsed[0], []).append(value_of(subject))
         for subject, class_ in backend.select(f"SELECT ?s ?c WHERE {{ ?s <{RDF.type}> ?c FILTER(isIRI(?c)) }}"):
             if subject is not None and class_ is not None:
-                index.classes.setdefault(subject.value, []).append(class_.value)
+                index.classes.setdefault(value_of(subject), []).append(value_of(class_))
         for subject, lat, long in backend.select(
             f"SELECT ?s ?lat ?long WHERE {{ ?s <{GEO.lat}> ?lat ; <{GEO.long}> ?long }}"
         ):
+            if subject is None or lat is None or long is None:
+                continue
             try:
-                index.coordinates[subject.value] = (float(lat.value), float(long.value))  # type: ignore[union-attr]
-            except (AttributeError, ValueError):
+                index.coordinates[value_of(subject)] = (float(value_of(lat)), float(value_of(long)))
+            except ValueError:
                 continue
         for subject, url, publisher in backend.select(
             f"SELECT ?s ?url ?publisher WHERE {{ ?s a <{KKG.SourceDocument}> "
             f"OPTIONAL {{ ?s <{SCHEMA.url}> ?url }} OPTIONAL {{ ?s <{DCTERMS.publisher}> ?publisher }} }}"
         ):
             if subject is not None:
-                index.sources[subject.value] = Source(
-                    url.value if url is not None else None, publisher.value if publisher is not None else None
+                index.sources[value_of(subject)] = Source(
+                    value_of(url) if url is not None else None, value_of(publisher) if publisher is not None else None
                 )
         ((count,),) = backend.select("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
-        index.triples = int(count.value) if count is not None else 0
+        index.triples = int(value_of(count)) if count is not None else 0
         for type_ in index.resources:
             index.resources[type_].sort(key=lambda iri: sort_key(index.label(iri, "de")))
         return index
@@ -120,7 +124,7 @@ def _vocabulary_labels(path: Path) -> list[tuple[str, ox.Literal]]:
     except (SyntaxError, OSError):
         return []
     return [
-        (q.subject.value, q.object)
+        (value_of(q.subject), q.object)
         for q in quads
         if q.predicate.value in wanted and isinstance(q.subject, ox.NamedNode) and isinstance(q.object, ox.Literal)
     ]

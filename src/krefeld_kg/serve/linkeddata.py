@@ -54,7 +54,7 @@ class LinkedData:
         fixed = by_name(extension) if dot else None
         iri = self._iri(type_, slug)
         if dot and (fixed is None or fixed.media_type not in DOCUMENT_OFFERS):
-            iri = None  # /doc/place/krefeld.csv names no document
+            fixed, iri = None, None  # /doc/place/krefeld.csv names no document
         media_type = fixed.media_type if fixed else negotiate(
             request.headers.get("accept"), DOCUMENT_OFFERS, _format(request)
         )
@@ -72,7 +72,7 @@ class LinkedData:
         variant = FORMATS[media_type].name + (f"-{lang}{'-l' if sticky else ''}" if media_type == HTML else "")
         headers = site.validators(variant)
         headers["Link"] = ", ".join(
-            [f'<{href}>; rel="alternate"; type="{m}"' for m, (_, href) in zip(DOCUMENT_OFFERS, links)]
+            [f'<{href}>; rel="alternate"; type="{m}"' for m, (_, href) in zip(DOCUMENT_OFFERS, links, strict=True)]
             + [f'<{iri}>; rel="describes"']
         )
         if fixed is None:
@@ -103,7 +103,7 @@ class LinkedData:
                               links=[(i18n.text("home", lang), "/")])
         if negotiate(request.headers.get("accept"), (HTML,), _format(request)) is None:
             return site.error(request, 406, i18n.text("not_acceptable", lang),
-                              "Index pages are HTML only; the data is at /sparql and in the downloads.",
+                              "Index pages come as text/html only; the data is at /sparql and in the downloads.",
                               headers={"Vary": "Accept"})
         headers = site.validators(f"index-{type_}-{lang}{'-l' if sticky else ''}")
         headers["Vary"] = "Accept, Accept-Language"
@@ -124,8 +124,9 @@ class LinkedData:
             return Response(body, 404, headers, FORMATS[media_type].content_type)
         lang = self.site.language(request)[0]
         links = [(i18n.text("all_of_type", lang), f"/doc/{type_}/")] if type_ in self.site.index.resources else []
+        # The page a browser would have got, had the resource existed, says that it does not.
         return self.site.error(request, 404, i18n.text("not_found", lang), message,
-                               links=links + [(i18n.text("home", lang), "/")], headers=headers)
+                               links=[*links, (i18n.text("home", lang), "/")], headers=headers, media_type=media_type)
 
 
 def _format(request: Request) -> str | None:

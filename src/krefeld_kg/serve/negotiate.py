@@ -71,15 +71,17 @@ def _quality(offer: str, ranges: tuple[_Range, ...]) -> float:
     q = 0.0
     specificity = -1
     for r_type, r_subtype, r_specificity, r_q in ranges:
-        if (r_type == "*" or r_type == type_) and (r_subtype == "*" or r_subtype == subtype):
-            if r_specificity > specificity:
-                specificity, q = r_specificity, r_q
+        matches = r_type in ("*", type_) and r_subtype in ("*", subtype)
+        if matches and r_specificity > specificity:
+            specificity, q = r_specificity, r_q
     return q
 
 
 def _split(header: str) -> list[str]:
     """Split a header at commas outside quoted strings (``profile="a,b"`` stays whole)."""
-    parts, current, quoted = [], [], False
+    parts: list[str] = []
+    current: list[str] = []
+    quoted = False
     for char in header:
         if char == '"':
             quoted = not quoted

@@ -16,8 +16,9 @@ from urllib.parse import urlencode
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template
 from markupsafe import Markup
+from rdflib.namespace import DCTERMS, RDFS, XSD
 
-from ..namespaces import DCTERMS, KKG, RDFS, XSD, parse_resource_iri
+from ..namespaces import KKG, parse_resource_iri
 from . import i18n
 from .backend import Backend
 from .describe import Description
@@ -106,6 +107,8 @@ class Pages:
             nav=[(t, i18n.pick(i18n.TYPE_NAMES[t], lang), f"/doc/{t}/{query}") for t in self.index.counts()
                  if t in ("place", "organisation", "cooperation", "twinning", "event", "source")],
             css=f"/static/style.css?v={self.static_version}",
+            format_integer=lambda n: i18n.format_integer(n, lang),
+            format_number=lambda x: i18n.format_number(f"{x:g}", lang),
             release=self.release,
             **context,
         )
@@ -139,7 +142,7 @@ class Pages:
             map=place_map,
             coordinates=_coordinates(coordinates, lang) if coordinates else None,
             alternates=alternates(*parsed),
-            jsonld=Markup(schema_org(self.index, iri, description.outgoing, lang, page_url)),  # noqa: S704 (escaped)
+            jsonld=Markup(schema_org(self.index, iri, description.outgoing, lang, page_url)),
         )
 
     def resource_html(self, description: Description, lang: str, sticky: bool, path: str, page_url: str,
@@ -190,4 +193,6 @@ def _coordinates(position: tuple[float, float], lang: str) -> str:
 
 
 _DUMPS = ("krefeld-kg.ttl", "krefeld-kg.nt", "krefeld-kg.jsonld")
-_DEFAULT_QUERY = f"PREFIX rdfs: <{RDFS}>\n\nSELECT ?resource ?label WHERE {{\n  ?resource rdfs:label ?label .\n}}\nLIMIT 20\n"
+_DEFAULT_QUERY = (
+    f"PREFIX rdfs: <{RDFS}>\n\nSELECT ?resource ?label WHERE {{\n  ?resource rdfs:label ?label .\n}}\nLIMIT 20\n"
+)

@@ -171,13 +171,13 @@ class QueryPool:
         try:
             async with asyncio.timeout(START_TIMEOUT):
                 await worker.send((str(self.dump), self.namespaces, self.memory_limit))
-                status, detail = await worker.receive()  # type: ignore[misc]
+                reply = await worker.receive()
         except (TimeoutError, asyncio.IncompleteReadError, ConnectionError, OSError, pickle.UnpicklingError):
             await self._stop(worker)
             raise InputError("a query worker did not start", self.dump) from None
-        if status != "ready":
+        if not (isinstance(reply, tuple) and reply[0] == "ready"):
             await self._stop(worker)
-            raise InputError(str(detail), self.dump)
+            raise InputError(str(reply[1]) if isinstance(reply, tuple) else "a query worker did not start", self.dump)
         self.stats.started += 1
         return worker
 

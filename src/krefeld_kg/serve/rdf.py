@@ -8,6 +8,15 @@ import pyoxigraph as ox
 
 from .formats import JSON_LD, N_TRIPLES, RDF_XML, TURTLE
 
+Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
+
+
+def value_of(term: Term) -> str:
+    """The IRI, blank node label or lexical form of ``term``; a quoted triple (the published graph has
+    none) as its N-Triples text."""
+    return str(term) if isinstance(term, ox.Triple) else term.value
+
+
 RDF_FORMATS = {
     TURTLE: ox.RdfFormat.TURTLE,
     JSON_LD: ox.RdfFormat.JSON_LD,
@@ -44,5 +53,4 @@ def serialize(triples: list[ox.Triple], media_type: str, by_namespace: Mapping[s
     """``triples`` as Turtle, JSON-LD (expanded), N-Triples or RDF/XML."""
     fmt = RDF_FORMATS[media_type]
     prefixes = used_prefixes(triples, by_namespace) if media_type in (TURTLE, RDF_XML) else None
-    data: bytes = ox.serialize(triples, format=fmt, prefixes=prefixes)
-    return data
+    return ox.serialize(triples, format=fmt, prefixes=prefixes) or b""

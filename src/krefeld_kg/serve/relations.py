@@ -10,9 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
+from rdflib.namespace import DCTERMS, ORG, RDF
 
-from ..namespaces import DCTERMS, KKG, ORG, RDF, SCHEMA, parse_resource_iri
+from ..namespaces import KKG, SCHEMA, parse_resource_iri
 from . import i18n
+from .rdf import value_of
 from .view import Context, Sources, Term, Value, by_predicate
 
 #: Derived links from the other side of a membership: the membership tables show them with roles and dates.
@@ -37,13 +39,17 @@ class Table:
     rows: list[Row] = field(default_factory=list)
 
 
+def _by_sort(value: Value) -> str:
+    return value.sort
+
+
 def relation_nodes(base: str, incoming: list[ox.Triple]) -> list[str]:
     """The subjects of ``incoming`` whose own statements the tables need."""
     nodes: dict[str, None] = {}
     for triple in incoming:
-        parsed = parse_resource_iri(base, triple.subject.value)
+        parsed = parse_resource_iri(base, value_of(triple.subject))
         if parsed is not None and parsed[0] in RELATION_TYPES:
-            nodes[triple.subject.value] = None
+            nodes[value_of(triple.subject)] = None
     return list(nodes)
 
 
@@ -57,7 +63,7 @@ def tables(
 ) -> list[Table]:
     about: dict[str, dict[str, list[Term]]] = {}
     for triple in neighbours:
-        about.setdefault(triple.subject.value, {}).setdefault(triple.predicate.value, []).append(triple.object)
+        about.setdefault(value_of(triple.subject), {}).setdefault(triple.predicate.value, []).append(triple.object)
 
     def text(key: str) -> str:
         return i18n.text(key, ctx.lang)
@@ -77,9 +83,9 @@ def tables(
     }
     done: set[tuple[str, str]] = set()
     events: dict[str, Row] = {}
-    stated = {(t.predicate.value, t.object.value) for t in outgoing if t.subject.value == iri}
+    stated = {(t.predicate.value, value_of(t.object)) for t in outgoing if value_of(t.subject) == iri}
     for triple in incoming:
-        node, predicate = triple.subject.value, triple.predicate.value
+        node, predicate = value_of(triple.subject), triple.predicate.value
         if (node, predicate) in done:
             continue
         done.add((node, predicate))
@@ -88,7 +94,7 @@ def tables(
         kind = parsed[0] if parsed else ""
 
         def values(p: object, props: dict[str, list[Term]] = props) -> list[Value]:
-            return sorted((ctx.value(o) for o in props.get(str(p), [])), key=lambda v: v.sort)
+            return sorted((ctx.value(o) for o in props.get(str(p), [])), key=_by_sort)
 
         def refs(node: str = node, props: dict[str, list[Term]] = props) -> list[int]:
             numbers = [sources.number(o.value, ctx) for o in props.get(str(DCTERMS.source), [])
@@ -127,7 +133,7 @@ def tables(
         elif kind == "claim" and predicate == str(RDF.subject):
             preferred = first(KKG.preferred) in ("true", "1")
             made["claims"].rows.append(Row(
-                [[Value(ctx.term_label(str(p.value)), title=p.value) for p in props.get(str(RDF.predicate), [])],
+                [[Value(ctx.term_label(value_of(p)), title=value_of(p)) for p in props.get(str(RDF.predicate), [])],
                  values(RDF.object), [Value(i18n.text("yes" if preferred else "no", ctx.lang))]],
                 refs(), (str(props.get(str(RDF.predicate), [""])[0]), "0" if preferred else "1", link.sort), node_link,
             ))
@@ -150,8 +156,8 @@ def tables(
 
 def own_sources(ctx: Context, iri: str, outgoing: list[ox.Triple], sources: Sources) -> None:
     """Number the resource's own dct:source list first, so its sources are [1]…[n] on every page."""
-    grouped = by_predicate([t for t in outgoing if t.subject.value == iri])
-    for target in sorted(grouped.get(str(DCTERMS.source), []), key=lambda o: ctx.link(o.value).sort.casefold()):
+    grouped = by_predicate([t for t in outgoing if value_of(t.subject) == iri])
+    for target in sorted(grouped.get(str(DCTERMS.source), []), key=lambda o: ctx.link(value_of(o)).sort.casefold()):
         if isinstance(target, ox.NamedNode):
             sources.number(target.value, ctx)
     sources.own = len(sources.refs)

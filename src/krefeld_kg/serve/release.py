@@ -13,10 +13,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyoxigraph as ox
+from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF
 
 from ..errors import InputError
 from ..export import MEDIA_TYPES
-from ..namespaces import DCAT, DCATDE, DCTERMS, DEFAULT_BASE, FOAF, RDF, SPDX, InvalidIRI, check_base
+from ..namespaces import DCATDE, DEFAULT_BASE, SPDX, InvalidIRI, check_base
+from .rdf import value_of
 
 SUMS = "SHA256SUMS"
 DUMP = "krefeld-kg.nt"
@@ -80,7 +82,9 @@ def open_release(directory: Path, base: str | None = None) -> Release:
     """Read and check the release in ``directory``; ``base`` must match the one it was built with."""
     sums_path = directory / SUMS
     if not (directory / DUMP).is_file() or not sums_path.is_file():
-        raise InputError("no built release here (no krefeld-kg.nt or SHA256SUMS): run `krefeld-kg build` first", directory)
+        raise InputError(
+            "no built release here (no krefeld-kg.nt or SHA256SUMS): run `krefeld-kg build` first", directory
+        )
     sums = sums_path.read_bytes()
     files: dict[str, ReleaseFile] = {}
     for number, line in enumerate(sums.decode("utf-8", "replace").splitlines(), start=1):
@@ -130,7 +134,7 @@ def _parse(path: Path) -> list[ox.Triple]:
 def _built_base(catalog: list[ox.Triple]) -> str | None:
     for t in catalog:
         if t.predicate.value == str(RDF.type) and t.object == ox.NamedNode(str(DCAT.Catalog)):
-            match = _CATALOG_IRI.match(t.subject.value)
+            match = _CATALOG_IRI.match(value_of(t.subject))
             if match:
                 return match.group(1)
     return None
@@ -139,7 +143,8 @@ def _built_base(catalog: list[ox.Triple]) -> str | None:
 def _dataset(catalog: list[ox.Triple], base: str, files: dict[str, ReleaseFile]) -> DatasetInfo | None:
     about: dict[str, dict[str, list[ox.NamedNode | ox.BlankNode | ox.Literal]]] = {}
     for t in catalog:
-        about.setdefault(t.subject.value, {}).setdefault(t.predicate.value, []).append(t.object)
+        if not isinstance(t.object, ox.Triple):
+            about.setdefault(value_of(t.subject), {}).setdefault(t.predicate.value, []).append(t.object)
 
     def values(subject: str, predicate: object) -> list[ox.NamedNode | ox.BlankNode | ox.Literal]:
         return about.get(subject, {}).get(str(predicate), [])

@@ -30,7 +30,7 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 def write_solutions(variables: Sequence[str], rows: Sequence[Row], media_type: str) -> bytes:
     if media_type == SPARQL_JSON:
-        bindings = [{v: _json(t) for v, t in zip(variables, row) if t is not None} for row in rows]
+        bindings = [{v: _json(t) for v, t in zip(variables, row, strict=True) if t is not None} for row in rows]
         doc = {"head": {"vars": list(variables)}, "results": {"bindings": bindings}}
         return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     if media_type == SPARQL_XML:
@@ -39,7 +39,11 @@ def write_solutions(variables: Sequence[str], rows: Sequence[Row], media_type: s
         out.append("</head>\n<results>\n")
         for row in rows:
             out.append("<result>")
-            out += [f"<binding name={quoteattr(v)}>{_xml(t)}</binding>" for v, t in zip(variables, row) if t is not None]
+            out += [
+                f"<binding name={quoteattr(v)}>{_xml(t)}</binding>"
+                for v, t in zip(variables, row, strict=True)
+                if t is not None
+            ]
             out.append("</result>\n")
         out.append("</results>\n</sparql>\n")
         return "".join(out).encode("utf-8")
@@ -64,7 +68,7 @@ def write_boolean(value: bool, media_type: str) -> bytes:
         return (
             f'<?xml version="1.0" encoding="UTF-8"?>\n<sparql xmlns="{_RESULTS_XMLNS}">\n'
             f"<head/>\n<boolean>{text}</boolean>\n</sparql>\n"
-        ).encode("utf-8")
+        ).encode()
     if media_type in (CSV, TSV):
         return text.encode("ascii")  # the specs define no boolean form; this is what Oxigraph writes
     raise ValueError(f"not a SPARQL results media type: {media_type}")
@@ -89,7 +93,16 @@ def _json(term: Term) -> dict[str, Any]:
 
 
 def _text(value: str) -> str:
-    return escape(_NOT_XML.sub("\ufffd", value))
+    # Line breaks, tabs and outer spaces as character references: trimming XML parsers keep those.
+    text = escape(_NOT_XML.sub("\ufffd", value), {"\n": "&#10;", "\r": "&#13;", "\t": "&#9;"})
+    stripped = text.strip(" ")
+    if not stripped:
+        return "&#32;" * len(text)
+    if stripped != text:
+        start = len(text) - len(text.lstrip(" "))
+        end = len(text) - len(text.rstrip(" "))
+        text = "&#32;" * start + stripped + "&#32;" * end
+    return text
 
 
 def _xml(term: Term) -> str:

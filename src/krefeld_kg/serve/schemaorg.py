@@ -7,9 +7,11 @@ import json
 from typing import Any
 
 import pyoxigraph as ox
+from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
 
-from ..namespaces import DCTERMS, GEO, OWL, RDF, RDFS, SCHEMA, SKOS
+from ..namespaces import GEO, SCHEMA
 from .index import GraphIndex
+from .rdf import value_of
 from .view import in_language
 
 _SCHEMA = str(SCHEMA)
@@ -18,9 +20,9 @@ _SCHEMA = str(SCHEMA)
 def schema_org(index: GraphIndex, iri: str, outgoing: list[ox.Triple], lang: str, page_url: str) -> str:
     """JSON-LD text that is safe inside a <script> element: ``<``, ``>`` and ``&`` are escaped, so a label
     reading ``</script>`` cannot end the element early."""
-    own = [t for t in outgoing if t.subject.value == iri]
-    types = sorted(t.object.value[len(_SCHEMA):] for t in own
-                   if t.predicate.value == str(RDF.type) and t.object.value.startswith(_SCHEMA))
+    own = [t for t in outgoing if value_of(t.subject) == iri]
+    types = sorted(value_of(t.object)[len(_SCHEMA):] for t in own
+                   if t.predicate.value == str(RDF.type) and value_of(t.object).startswith(_SCHEMA))
     doc: dict[str, Any] = {
         "@context": _SCHEMA.rstrip("/"), "@type": types or "Thing", "@id": iri, "mainEntityOfPage": page_url
     }
@@ -38,7 +40,7 @@ def schema_org(index: GraphIndex, iri: str, outgoing: list[ox.Triple], lang: str
                   if lit.value != name]
     if alternates:
         doc["alternateName"] = sorted(set(alternates))
-    same = sorted(t.object.value for t in own if t.predicate.value in (str(OWL.sameAs), str(SKOS.closeMatch)))
+    same = sorted(value_of(t.object) for t in own if t.predicate.value in (str(OWL.sameAs), str(SKOS.closeMatch)))
     if same:
         doc["sameAs"] = same
     lat, long = literals.get(str(GEO.lat)), literals.get(str(GEO.long))
@@ -50,14 +52,14 @@ def schema_org(index: GraphIndex, iri: str, outgoing: list[ox.Triple], lang: str
             continue
         key = predicate[len(_SCHEMA):]
         if isinstance(t.object, ox.NamedNode):
-            value: Any = {"@id": t.object.value}
-            label = index.label(t.object.value, lang)
+            value: Any = {"@id": value_of(t.object)}
+            label = index.label(value_of(t.object), lang)
             if label:
                 value["name"] = label
         elif isinstance(t.object, ox.Literal):
             if t.object.language and t.object.language != lang:
                 continue
-            value = t.object.value
+            value = value_of(t.object)
         else:
             continue
         existing = doc.get(key)

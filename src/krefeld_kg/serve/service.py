@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 from rdflib import Namespace
+from rdflib.namespace import DCTERMS, RDF, RDFS, VOID, XSD
 
-from ..namespaces import DCTERMS, RDF, RDFS, VOID, XSD
 from .formats import CSV, JSON_LD, N_TRIPLES, RDF_XML, SPARQL_JSON, SPARQL_XML, TSV, TURTLE
+from .rdf import value_of
 
 # Not (yet) in namespaces.py, which other work owns; the lead moves them there.
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
@@ -57,7 +58,8 @@ def service_description(
     out += [ox.Triple(service, n(SD.resultFormat), n(iri)) for iri in FORMAT_IRIS.values()]
     if dataset is not None:
         out.append(ox.Triple(default_dataset, n(RDFS.seeAlso), ox.NamedNode(dataset)))
-    return out
+    # The service first, then its dataset and graph: Turtle writers group consecutive triples by subject.
+    return sorted(out, key=lambda t: (t.subject != service, value_of(t.subject), t.predicate.value, str(t.object)))
 
 
 def prefixes() -> dict[str, str]:

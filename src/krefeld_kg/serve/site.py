@@ -84,9 +84,11 @@ class Site:
         *,
         links: Sequence[tuple[str, str]] = (),
         headers: Mapping[str, str] | None = None,
+        media_type: str | None = None,
     ) -> Response:
-        """An error as an HTML page for browsers and as plain text for everything else."""
-        media_type = negotiate(request.headers.get("accept"), (TEXT, HTML)) or TEXT
+        """An error as an HTML page for browsers and as plain text for everything else (or as ``media_type``,
+        when the caller has negotiated already)."""
+        media_type = media_type or negotiate(request.headers.get("accept"), (TEXT, HTML)) or TEXT
         all_headers = {"Cache-Control": "no-store", **(headers or {})}
         if media_type == HTML:
             lang, sticky = self.language(request)

@@ -35,7 +35,7 @@ from .negotiate import negotiate
 from .rdf import serialize
 from .screen import screen
 from .service import prefixes, service_description
-from .site import Site
+from .site import TEXT, Site
 from .view import Context, Value
 
 ALLOW = "GET, HEAD, POST, OPTIONS"
@@ -51,7 +51,11 @@ class SparqlEndpoint:
         try:
             return await self._handle(request)
         except QueryRejected as exc:
-            return self._failure(request, exc.status, exc.message)
+            message = exc.message
+            if exc.status == 406 and "available" not in message:
+                message += (f"; SELECT and ASK results are available as {', '.join(SOLUTION_OFFERS)}, CONSTRUCT and "
+                            f"DESCRIBE results as {', '.join(GRAPH_OFFERS)}")
+            return self._failure(request, exc.status, message)
         except Unavailable as exc:
             return self._failure(request, 503, exc.message, {"Retry-After": str(exc.retry_after)})
 
@@ -82,11 +86,7 @@ class SparqlEndpoint:
         solution_type = negotiate(accept, SOLUTION_OFFERS, override)
         graph_type = negotiate(accept, GRAPH_OFFERS, override)
         if solution_type is None and graph_type is None:
-            raise QueryRejected(
-                "none of the result formats is acceptable; SELECT and ASK results come as "
-                + ", ".join(SOLUTION_OFFERS) + "; CONSTRUCT and DESCRIBE results as " + ", ".join(GRAPH_OFFERS),
-                status=406,
-            )
+            raise QueryRejected("none of the result formats is acceptable", status=406)
         job = QueryJob(
             query,
             SPARQL_JSON if solution_type == HTML else solution_type,  # HTML is drawn from the JSON results
@@ -163,7 +163,8 @@ class SparqlEndpoint:
 
     def _description(self, request: Request) -> Response:
         site = self.site
-        media_type = negotiate(request.headers.get("accept"), SERVICE_OFFERS, request.query_params.get("format") or None)
+        override = request.query_params.get("format") or None
+        media_type = negotiate(request.headers.get("accept"), SERVICE_OFFERS, override)
         lang, sticky = site.language(request)
         variant = "sd-" + (FORMATS[media_type].name if media_type else "none")
         headers = {"Vary": "Accept, Accept-Language", **site.validators(f"{variant}-{lang}{'-l' if sticky else ''}")}
@@ -186,7 +187,7 @@ class SparqlEndpoint:
     def _failure(self, request: Request, status: int, message: str, headers: dict[str, str] | None = None) -> Response:
         all_headers = {"Allow": ALLOW, "Vary": "Accept"} | (headers or {})
         accept = request.headers.get("accept")
-        if status == 400 and negotiate(accept, (HTML,) + RDF_OFFERS) == HTML and request.method != "POST":
+        if status == 400 and negotiate(accept, (TEXT, HTML)) == HTML and request.method != "POST":
             # A mistake typed into the form: show it next to the query, ready to be fixed.
             lang, sticky = self.site.language(request)
             body = self.site.pages.sparql_html(lang, sticky, request.url.path, request.query_params,
@@ -202,7 +203,7 @@ class SparqlEndpoint:
                                   "seconds": f"{answer.seconds * 1000:.1f} ms"}
         if answer.form == "GRAPH":
             result["graph"] = answer.body.decode("utf-8")
-            formats = RDF_OFFERS
+            formats: tuple[str, ...] = RDF_OFFERS
         else:
             doc = json.loads(answer.body)
             formats = tuple(m for m in SOLUTION_OFFERS if m != HTML)
@@ -210,7 +211,8 @@ class SparqlEndpoint:
                 result["boolean"] = doc["boolean"]
             else:
                 result["variables"] = doc["head"]["vars"]
-                result["rows"] = [[_cell(ctx, b.get(v)) for v in result["variables"]] for b in doc["results"]["bindings"]]
+                bindings = doc["results"]["bindings"]
+                result["rows"] = [[_cell(ctx, b.get(v)) for v in result["variables"]] for b in bindings]
         params = {k: v for k, v in request.query_params.items() if k not in ("format",)}
         result["downloads"] = [(FORMATS[m].label, "/sparql?" + urlencode({**params, "format": FORMATS[m].name}))
                                for m in formats]

@@ -10,26 +10,12 @@ from dataclasses import dataclass, field
 from urllib.parse import quote
 
 import pyoxigraph as ox
+from rdflib.namespace import DCTERMS, FOAF, ORG, OWL, PROV, RDF, RDFS, SKOS, XSD
 
-from ..namespaces import (
-    DCTERMS,
-    FOAF,
-    GEO,
-    KKG,
-    ONTOLOGY_IRI,
-    ORG,
-    OWL,
-    PROV,
-    RDF,
-    RDFS,
-    SCHEMA,
-    SKOS,
-    XSD,
-    all_prefixes,
-    parse_resource_iri,
-)
+from ..namespaces import GEO, KKG, ONTOLOGY_IRI, SCHEMA, all_prefixes, parse_resource_iri
 from . import i18n
 from .index import GraphIndex
+from .rdf import value_of
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
 
@@ -185,7 +171,7 @@ def facts(ctx: Context, iri: str, outgoing: list[ox.Triple], title: str) -> list
     fragments: dict[str, list[ox.Triple]] = {}
     own: list[ox.Triple] = []
     for triple in outgoing:
-        (own if triple.subject.value == iri else fragments.setdefault(triple.subject.value, [])).append(triple)
+        (own if value_of(triple.subject) == iri else fragments.setdefault(value_of(triple.subject), [])).append(triple)
     result: list[Fact] = []
     for predicate, objects in by_predicate(own).items():
         if predicate in HIDDEN:
@@ -197,8 +183,8 @@ def facts(ctx: Context, iri: str, outgoing: list[ox.Triple], title: str) -> list
             literals = [lit for lit in literals if lit.value != title]
         else:
             literals = in_language(literals, ctx.lang)
-        values = [fragment_value(ctx, o.value, fragments) if o.value in fragments else ctx.value(o)
-                  for o in others + literals]  # type: ignore[union-attr]
+        values = [fragment_value(ctx, value_of(o), fragments) if value_of(o) in fragments else ctx.value(o)
+                  for o in others + literals]
         if values:
             values.sort(key=lambda v: v.sort)
             result.append(Fact(ctx.term_label(predicate), predicate, values))
@@ -208,8 +194,8 @@ def facts(ctx: Context, iri: str, outgoing: list[ox.Triple], title: str) -> list
 
 
 def fragment_value(ctx: Context, iri: str, fragments: dict[str, list[ox.Triple]], depth: int = 0) -> Value:
-    """A fragment node (an interval, its start and end) written out as one piece of text."""
-    parts: list[str] = []
+    """A fragment node written out as one piece of text: an interval reads "Beginn: 1971; Ende: 2019"."""
+    parts: list[tuple[str, str]] = []
     for triple in sorted(fragments.get(iri, []), key=lambda t: t.predicate.value):
         if triple.predicate.value == str(RDF.type):
             continue
@@ -218,8 +204,12 @@ def fragment_value(ctx: Context, iri: str, fragments: dict[str, list[ox.Triple]]
             text = fragment_value(ctx, target.value, fragments, depth + 1).text
         else:
             text = ctx.value(target).text
-        parts.append(f"{ctx.term_label(triple.predicate.value)}: {text}")
-    return Value("; ".join(parts) or ctx.curie(iri), title=iri, sort=";".join(parts))
+        parts.append((ctx.term_label(triple.predicate.value), text))
+    if depth and len(parts) == 1:
+        text = parts[0][1]  # an instant is its date: "Beginn: 1971", not "Beginn: Jahr: 1971"
+    else:
+        text = "; ".join(f"{label}: {value}" for label, value in parts)
+    return Value(text or ctx.curie(iri), title=iri, sort=text)
 
 
 def types(ctx: Context, iri: str) -> list[Value]:
@@ -232,5 +222,5 @@ def types(ctx: Context, iri: str) -> list[Value]:
 
 def texts(outgoing: list[ox.Triple], iri: str, predicate: str, lang: str) -> list[str]:
     literals = [t.object for t in outgoing
-                if t.subject.value == iri and t.predicate.value == predicate and isinstance(t.object, ox.Literal)]
-    return [lit.value for lit in in_language(literals, lang)]  # type: ignore[arg-type]
+                if isinstance(t.object, ox.Literal) and value_of(t.subject) == iri and t.predicate.value == predicate]
+    return [lit.value for lit in in_language(literals, lang)]

@@ -209,13 +209,13 @@ def _add_void(out: Graph, dataset: URIRef, engine: OxigraphEngine, base: str) ->
     for p, n in counts:
         out.add((dataset, p, Literal(n)))
     classes = engine.select(_VOID_CLASSES)
-    for number, (cls, n) in enumerate(classes.rows, start=1):
-        if not isinstance(cls, URIRef) or n is None:
+    for number, (cls, members) in enumerate(classes.rows, start=1):
+        if not isinstance(cls, URIRef) or members is None:
             continue
         partition = URIRef(f"{dataset}#class-{number}")
         out.add((dataset, VOID.classPartition, partition))
         out.add((partition, VOID["class"], cls))
-        out.add((partition, VOID.entities, Literal(int(str(n)))))
+        out.add((partition, VOID.entities, Literal(int(str(members)))))
     own = base + "id/"
     for (term,) in engine.select(_VOID_TERMS).rows:
         if isinstance(term, URIRef) and not term.startswith(own):

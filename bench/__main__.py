@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
+LIBRARY = ROOT  # the checkout whose src/krefeld_kg, ontology/ and queries/ are measured (see --snapshot)
 BIN = Path(sys.executable).parent
 SIZES = {"10k": 10_000, "100k": 100_000, "1M": 1_000_000}
 
@@ -66,8 +67,9 @@ def run_process(cmd: list[str], timeout: float, stdout: Path | None = None, env:
     """Run ``cmd`` to completion or ``timeout``; wall time and peak RSS of that very process (wait4)."""
     out = open(stdout, "wb") if stdout else subprocess.PIPE  # noqa: SIM115
     started = time.perf_counter()
+    library = {"PYTHONPATH": f"{LIBRARY / 'src'}{os.pathsep}{ROOT}", "BENCH_LIBRARY_ROOT": str(LIBRARY)}
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=out, stderr=subprocess.PIPE, start_new_session=True,
-                            env={**os.environ, **(env or {})})
+                            env={**os.environ, **library, **(env or {})})
     result: dict[str, Any] = {}
     stderr_chunks: list[bytes] = []
     stdout_chunks: list[bytes] = []
@@ -166,7 +168,7 @@ STAGES = (
 STARTUP = (  # size-independent: start-up and the real data
     ("cli-help", "`krefeld-kg --help`, cold", [str(BIN / "krefeld-kg"), "--help"]),
     ("cli-validate-real", "`krefeld-kg validate` on data/ (the real graph), cold",
-     [str(BIN / "krefeld-kg"), "validate"]),
+     [str(BIN / "krefeld-kg"), "validate", "--data", "{library}/data"]),
     ("import-click", "anchor: python -c 'import click'", [sys.executable, "-c", "import click"]),
     ("import-rdflib", "anchor: python -c 'import rdflib'", [sys.executable, "-c", "import rdflib"]),
     ("import-pyshacl", "anchor: python -c 'import pyshacl'", [sys.executable, "-c", "import pyshacl"]),
@@ -185,7 +187,7 @@ def _cli(stage: str, data: Path, work: Path, hub: str | None) -> list[str]:
         params = ["--param", f"city={hub}"] if hub else []
         return [kkg, "query", "relations-of-city", *params, "--release", str(work / "release")]
     if stage in ("pyshacl-cli", "pyshacl-cli-core"):
-        shapes = ROOT / "ontology" / "shapes.ttl" if stage == "pyshacl-cli" else work / "core-shapes.ttl"
+        shapes = LIBRARY / "ontology" / "shapes.ttl" if stage == "pyshacl-cli" else work / "core-shapes.ttl"
         return [str(BIN / "pyshacl"), "-s", str(shapes), "-i", "none", "-f", "turtle", str(work / "derived.nt")]
     raise ValueError(stage)
 
@@ -254,6 +256,7 @@ class Harness:
     def startup(self) -> None:
         self.results["start-up"] = {}
         for name, _what, cmd in STARTUP:
+            cmd = [part.replace("{library}", str(LIBRARY)) for part in cmd]
             run = self.measure(name, cmd, max(5, self.args.repeat), self.args.timeout)
             self.results["start-up"][name] = run
             self.log(f"  {name:<22} {_fmt_time(run)}")
@@ -517,6 +520,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pyshacl-timeout", type=float, default=300.0,
                         help="timeout of the plain pySHACL CLI with all shapes (it runs SHACL-SPARQL per focus node)")
     parser.add_argument("--no-startup", action="store_true", help="skip the start-up measurements")
+    parser.add_argument("--snapshot", action="store_true",
+                        help="measure a copy of the library taken now (src/, ontology/, queries/, data/, catalog/, "
+                             "vendor/) so that edits made while the benchmark runs do not mix into it")
+    parser.add_argument("--library", default="", help="measure the checkout in this directory instead of this one")
     parser.add_argument("--json", default="", help="write all results as JSON here (default WORK/results.json)")
     args = parser.parse_args(argv)
     if args.quick:
@@ -526,7 +533,16 @@ def main(argv: list[str] | None = None) -> int:
     sys.path.insert(0, str(ROOT))
     h = Harness(args)
     h.work.mkdir(parents=True, exist_ok=True)
+    global LIBRARY
+    if args.library:
+        LIBRARY = Path(args.library).resolve()
+    elif args.snapshot:
+        LIBRARY = h.work / f"snapshot-{time.strftime('%Y%m%d-%H%M%S')}"
+        for name in ("src", "ontology", "queries", "data", "catalog", "vendor"):
+            if (ROOT / name).exists():
+                shutil.copytree(ROOT / name, LIBRARY / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     info = machine()
+    info["library"] = str(LIBRARY)
     h.log(f"machine: {info}")
     if not args.no_startup:
         h.log("== start-up")
@@ -536,7 +552,7 @@ def main(argv: list[str] | None = None) -> int:
     report = [
         f"krefeld-kg benchmark, {info['date']}: {info.get('nproc')} cores ({info.get('cpu', '?')}), "
         f"{info.get('ram_gib', '?')} GiB RAM, Python {info['python']}, rdflib {info['rdflib']}, "
-        f"pyshacl {info['pyshacl']}, pyoxigraph {info['pyoxigraph']}",
+        f"pyshacl {info['pyshacl']}, pyoxigraph {info['pyoxigraph']}; library measured: {info['library']}",
         "",
         "sizes: " + ", ".join(f"{label} = {m['triples']:,} triples in the edit files, {m['published_triples']:,} "
                               f"published ({m['municipalities']:,} German municipalities)"

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 BASE = "https://w3id.org/krefeld-kg/"
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(os.environ.get("BENCH_LIBRARY_ROOT") or Path(__file__).resolve().parents[1])  # see --snapshot
 RULES_DIR = ROOT / "ontology" / "rules"
 ONTOLOGY_FILES = (ROOT / "ontology" / "krefeld-kg.ttl", ROOT / "ontology" / "vocabularies.ttl")
 SHAPES_FILE = ROOT / "ontology" / "shapes.ttl"
@@ -93,22 +93,48 @@ def _derived(work: Path) -> Path:
 # library stages
 
 
+def _load_store_args() -> tuple[Any, tuple[Path, ...]] | None:
+    """The library's store loader and its extra files, if this version of the library has one."""
+    from krefeld_kg import load
+
+    if not hasattr(load, "load_store"):
+        return None
+    extra = getattr(load, "VOCABULARIES_FILE", None)
+    return load.load_store, (extra,) if extra is not None else ()
+
+
 def stage_load(data: Path, work: Path) -> dict[str, Any]:
+    """Parse the edit files the way Pipeline.load does (into the store, or into an rdflib graph)."""
+    store_loader = _load_store_args()
+    if store_loader is not None:
+        loader, extra = store_loader
+        t = _clock()
+        engine = loader(data, BASE, extra=extra)
+        return {"seconds": _clock() - t, "triples": len(engine), "via": "load_store"}
     from krefeld_kg.load import load_data
 
     t = _clock()
     graph = load_data(data, BASE)
-    return {"seconds": _clock() - t, "triples": len(graph)}
+    return {"seconds": _clock() - t, "triples": len(graph), "via": "load_data"}
 
 
 def stage_derive(data: Path, work: Path) -> dict[str, Any]:
-    from krefeld_kg.derive import derive
-    from krefeld_kg.load import load_data, load_ontology
+    from krefeld_kg import derive as d
+    from krefeld_kg.load import load_ontology
+
+    store_loader = _load_store_args()
+    if store_loader is not None and hasattr(d, "derive_in_place"):
+        loader, extra = store_loader
+        engine, ontology = loader(data, BASE, extra=extra), load_ontology(BASE)
+        t = _clock()
+        d.derive_in_place(engine, ontology)
+        return {"seconds": _clock() - t, "triples": len(engine), "via": "derive_in_place"}
+    from krefeld_kg.load import load_data
 
     graph, ontology = load_data(data, BASE), load_ontology(BASE)
     t = _clock()
-    derived = derive(graph, ontology)
-    return {"seconds": _clock() - t, "triples": len(derived)}
+    derived = d.derive(graph, ontology)
+    return {"seconds": _clock() - t, "triples": len(derived), "via": "derive"}
 
 
 def _pipeline(data: Path) -> Any:
@@ -123,14 +149,16 @@ def stage_pipeline(data: Path, work: Path) -> dict[str, Any]:
 
     t = _clock()
     pipeline = Pipeline.load(data, BASE)
-    return {"seconds": _clock() - t, "triples": len(pipeline.graph)}
+    seconds = _clock() - t
+    engine = getattr(pipeline, "engine", None)
+    return {"seconds": seconds, "triples": len(engine) if engine is not None else len(pipeline.graph)}
 
 
 def stage_validate(data: Path, work: Path) -> dict[str, Any]:
     pipeline = _pipeline(data)
     t = _clock()
     report = pipeline.validate()
-    return {"seconds": _clock() - t, "violations": len(report.violations), "triples": len(pipeline.graph)}
+    return {"seconds": _clock() - t, "violations": len(report.violations)}
 
 
 def _export(kind: str) -> Callable[[Path, Path], dict[str, Any]]:
@@ -138,14 +166,15 @@ def _export(kind: str) -> Callable[[Path, Path], dict[str, Any]]:
         from krefeld_kg import export
 
         pipeline = _pipeline(data)
+        source = getattr(pipeline, "engine", None) or pipeline.graph  # what build.build hands to export
         t = _clock()
         if kind == "ttl":
-            out = export.turtle(pipeline.graph, BASE)
+            out = export.turtle(source, BASE)
         elif kind == "nt":
-            out = export.ntriples(pipeline.graph)
+            out = export.ntriples(source)
         else:
-            out = export.jsonld(pipeline.graph, BASE)
-        return {"seconds": _clock() - t, "bytes": len(out), "triples": len(pipeline.graph)}
+            out = export.jsonld(source, BASE)
+        return {"seconds": _clock() - t, "bytes": len(out), "triples": len(source)}
 
     return run
 
@@ -365,15 +394,23 @@ def anchor_pyshacl_core(data: Path, work: Path) -> dict[str, Any]:
 
 
 def prep(data: Path, work: Path) -> dict[str, Any]:
-    """derived.nt (the published graph: data + what ontology/rules/ derive, computed on pyoxigraph the way
-    krefeld_kg.derive does), release/krefeld-kg.nt (the same, for queries), core-shapes.ttl (the shapes
-    without SHACL-SPARQL constraints: what the library hands to pySHACL)."""
+    """derived.nt (the published graph, as the library's Pipeline.load makes it), release/krefeld-kg.nt
+    (the same, for queries), core-shapes.ttl (the shapes without SHACL-SPARQL constraints: what the library
+    hands to pySHACL)."""
     import pyoxigraph as ox
 
+    from krefeld_kg.build import Pipeline
+
     t = _clock()
-    store, _seconds = _ox_derive(data)
     work.mkdir(parents=True, exist_ok=True)
-    store.dump(str(_derived(work)), format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())
+    pipeline = Pipeline.load(data, BASE)  # the library's own published graph, whatever its version
+    engine = getattr(pipeline, "engine", None)
+    if engine is not None:
+        engine.store.dump(str(_derived(work)), format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())
+    else:
+        pipeline.graph.serialize(_derived(work), format="nt", encoding="utf-8")
+    store = ox.Store()
+    store.bulk_load(path=str(_derived(work)), format=ox.RdfFormat.N_TRIPLES)
     (work / "release").mkdir(exist_ok=True)
     (work / "release" / "krefeld-kg.nt").write_bytes(_derived(work).read_bytes())
 

@@ -8,11 +8,11 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 from starlette.testclient import TestClient
-from test_serve_fixture import write_release
 
 from krefeld_kg.errors import InputError
 from krefeld_kg.namespaces import DEFAULT_BASE
 from krefeld_kg.serve.app import create_app
+from test_serve_fixture import write_release
 
 FIREFOX = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8"
 HTML = "text/html; charset=utf-8"

@@ -11,6 +11,7 @@ import pyoxigraph as ox
 import pytest
 
 from krefeld_kg.serve.backend import QueryRejected
+from krefeld_kg.serve.cache import deterministic
 from krefeld_kg.serve.formats import (
     CSV,
     DOCUMENT_OFFERS,
@@ -28,7 +29,7 @@ from krefeld_kg.serve.formats import (
 from krefeld_kg.serve.i18n import format_date
 from krefeld_kg.serve.negotiate import negotiate, negotiate_language
 from krefeld_kg.serve.results import write_boolean, write_solutions
-from krefeld_kg.serve.screen import screen, with_values
+from krefeld_kg.serve.screen import is_lookup, screen, with_values
 
 FIREFOX = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8"
 CHROME = (
@@ -196,7 +197,8 @@ def test_with_values_opens_the_where_group() -> None:
     bound = with_values(query, "VALUES (?b) { (1) }")
     assert bound.index("VALUES") > bound.index("SELECT ?a WHERE {")
     assert bound.index("VALUES") < bound.index("?a ex:p")
-    assert list(ox.Store().query(with_values("SELECT ?b WHERE { }", "VALUES (?b) { (1) }")))[0]["b"].value == "1"
+    solutions = ox.Store().query(with_values("SELECT ?b WHERE { }", "VALUES (?b) { (1) }"))
+    assert [s["b"].value for s in solutions] == ["1"]
 
 
 def _rows() -> tuple[list[str], list[list[ox.NamedNode | ox.Literal | ox.BlankNode | None]]]:
@@ -260,3 +262,47 @@ def test_boolean_results() -> None:
 )
 def test_dates_read_like_dates(lexical: str, datatype: str, lang: str, expected: str) -> None:
     assert format_date(lexical, f"http://www.w3.org/2001/XMLSchema#{datatype}", lang) == expected
+
+
+@pytest.mark.parametrize(
+    ("query", "lookup"),
+    [
+        ("SELECT ?p ?o WHERE { <https://w3id.org/krefeld-kg/id/place/krefeld> ?p ?o }", True),
+        ("PREFIX place: <https://w3id.org/krefeld-kg/id/place/>\nSELECT * { place:krefeld ?p ?o . } LIMIT 10", True),
+        ("ASK { ?s ?p <http://example.org/x> }", True),
+        ('SELECT ?s WHERE { ?s <http://www.w3.org/2000/01/rdf-schema#label> "Krefeld"@de }', True),
+        ("SELECT DISTINCT ?type { <http://example.org/x> a ?type }", True),
+        ("DESCRIBE <http://example.org/x>", True),
+        ("DESCRIBE ?x WHERE { ?x ?p <http://example.org/y> }", True),
+        ("SELECT * { <http://example.org/x> ?p ?o } # { ?a ?b ?c . ?d ?e ?f }", True),
+        ("SELECT * { ?s ?p ?o }", False),  # neither end given: the whole store
+        ("SELECT * { ?s a ?type }", False),
+        ("SELECT * { <http://example.org/x> ?p ?o . ?o ?q ?r }", False),
+        ("SELECT * { <http://example.org/x> ?p ?o ; ?q ?r }", False),
+        ("SELECT * { <http://example.org/x> <http://example.org/p>* ?o }", False),
+        ("SELECT * { <http://example.org/x> ?p ?o FILTER(?o > 1) }", False),
+        ("SELECT (COUNT(*) AS ?n) { <http://example.org/x> ?p ?o }", False),
+        ("SELECT * { <http://example.org/x> ?p ?o } ORDER BY ?o", False),
+        ("SELECT * { { SELECT * { ?s ?p ?o } } }", False),
+        ("DESCRIBE ?x", False),
+        ("CONSTRUCT WHERE { <http://example.org/x> ?p ?o }", False),
+        ("SELECT * WHERE { SERVICE <http://example.org/> { ?s ?p ?o } }", False),
+    ],
+)
+def test_lookups_are_recognised(query: str, lookup: bool) -> None:
+    assert is_lookup(query) is lookup
+
+
+@pytest.mark.parametrize(
+    ("query", "cacheable"),
+    [
+        ("SELECT * { ?s ?p ?o }", True),
+        ("SELECT (NOW() AS ?t) {}", False),
+        ("SELECT (rand ( ) AS ?r) {}", False),
+        ("SELECT ?s { ?s ?p ?o BIND(STRUUID() AS ?id) }", False),
+        ('SELECT * { ?s ?p "NOW()" }', True),
+        ("SELECT ?now { ?s ?p ?now }", True),
+    ],
+)
+def test_only_repeatable_queries_are_cached(query: str, cacheable: bool) -> None:
+    assert deterministic(query) is cacheable

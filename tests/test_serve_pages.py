@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 from starlette.testclient import TestClient
-from test_serve_fixture import EVIL, write_release
 
 from krefeld_kg.namespaces import DEFAULT_BASE
 from krefeld_kg.serve.app import create_app
+from test_serve_fixture import EVIL, write_release
 
 BROWSER = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8", "Accept-Language": "de-DE,de;q=0.9,en;q=0.5"}
 

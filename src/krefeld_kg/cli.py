@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 import click
 
 from .commands_remote import endpoint_options, publish, reconcile, run_remote_query
+from .serve.command import serve
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -259,3 +260,4 @@ def stats(fmt: str, data_dir: Path, base: str) -> None:
 
 main.add_command(publish)
 main.add_command(reconcile)
+main.add_command(serve)

@@ -30,6 +30,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 from starlette.routing import Route
 
+from .. import query as catalogue_module
 from ..errors import InputError
 from ..namespaces import all_prefixes
 from . import i18n
@@ -61,6 +62,7 @@ def create_app(
     max_request_bytes: int = 64 * 1024,
     workers: int | None = None,
     memory_limit: int | None = 2 * 1024**3,
+    cache_bytes: int = 64 * 1024**2,
     backend: Backend | None = None,
 ) -> Starlette:
     """The app serving the release in ``release_dir``. ``base_url`` is the base IRI of its resources
@@ -68,7 +70,7 @@ def create_app(
     if row_limit < 1 or max_request_bytes < 1:
         raise InputError("the row limit and the request size limit must be positive")
     release = open_release(release_dir, base_url)
-    settings = Settings(timeout, row_limit, max_request_bytes, workers or default_size(), memory_limit)
+    settings = Settings(timeout, row_limit, max_request_bytes, workers or default_size(), memory_limit, cache_bytes)
     namespaces = {namespace: prefix for prefix, namespace in all_prefixes(release.base).items()}
     if backend is None:
         backend = EmbeddedBackend(release_dir, workers=settings.workers, timeout=timeout, namespaces=namespaces,
@@ -135,8 +137,10 @@ def create_app(
         pool = getattr(backend, "pool", None)
         workers = {"alive": pool.alive, "idle": pool.idle, "size": pool.size, **vars(pool.stats)} if pool else None
         healthy = pool is None or pool.alive > 0
+        cache = {"entries": len(site.cache), "bytes": site.cache.size, "hits": site.cache.hits,
+                 "misses": site.cache.misses}
         body = {"status": "ok" if healthy else "degraded", "release": release.version, "base": release.base,
-                "triples": index.triples, "workers": workers}
+                "triples": index.triples, "workers": workers, "cache": cache}
         return Response(json.dumps(body), 200 if healthy else 503, {"Cache-Control": "no-store"},
                         "application/json")
 
@@ -196,8 +200,6 @@ def create_app(
 def examples(base: str) -> list[Example]:
     """The query catalogue as runnable examples: parameters with defaults are bound by an inline VALUES
     block, so "run" shows what `krefeld-kg query NAME` shows."""
-    from .. import query as catalogue_module
-
     try:
         catalogue = catalogue_module.catalogue()
     except (InputError, OSError) as exc:

@@ -3,8 +3,8 @@
 The server never touches pyoxigraph's store directly: resource pages and indexes use ``outgoing``,
 ``incoming`` and ``select`` (trusted, bounded lookups), the SPARQL endpoint uses ``execute`` (untrusted
 queries under a time and row limit). ``EmbeddedBackend`` answers from an in-process store and a pool of
-worker processes; a remote store can stand in by implementing the same five methods over the SPARQL 1.1
-Protocol (one CONSTRUCT per lookup, the query passed through with its Accept header).
+worker processes; a remote store can stand in by implementing the same methods over the SPARQL 1.1
+Protocol (a CONSTRUCT per lookup, user queries passed through with their Accept header).
 
 Terms are pyoxigraph terms, not rdflib ones: converting every term of every response would cost more
 than answering the query (engine.py keeps rdflib terms for the library's own, offline uses).

@@ -24,11 +24,16 @@ import click
               help="Largest SPARQL request body or query, in bytes.")
 @click.option("--workers", default=None, type=click.IntRange(min=1),
               help="Query worker processes [default: one per CPU, at least 2].")
+@click.option("--worker-memory-mb", default=2048, show_default=True, type=click.IntRange(min=0),
+              help="Address space a query worker may use, in MiB; a query needing more fails with 503 (0: no limit).")
+@click.option("--cache-mb", default=64, show_default=True, type=click.IntRange(min=0),
+              help="Memory for cached pages and query results, in MiB (0: no cache).")
 @click.option("--log-level", default="info", show_default=True,
               type=click.Choice(["critical", "error", "warning", "info", "debug"]))
 @click.option("--access-log/--no-access-log", default=True, show_default=True, help="Log every request.")
 def serve(host: str, port: int, base_url: str | None, release_dir: Path, timeout: float, row_limit: int,
-          max_request_size: int, workers: int | None, log_level: str, access_log: bool) -> None:
+          max_request_size: int, workers: int | None, worker_memory_mb: int, cache_mb: int, log_level: str,
+          access_log: bool) -> None:
     """Publish the built release as linked data with HTML pages and a SPARQL endpoint: one process, an
     embedded store, nothing else to run.
 
@@ -42,7 +47,8 @@ def serve(host: str, port: int, base_url: str | None, release_dir: Path, timeout
 
     try:
         app = create_app(release_dir, base_url, timeout=timeout, row_limit=row_limit,
-                         max_request_bytes=max_request_size, workers=workers)
+                         max_request_bytes=max_request_size, workers=workers,
+                         memory_limit=worker_memory_mb * 1024**2 or None, cache_bytes=cache_mb * 1024**2)
     except InputError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)

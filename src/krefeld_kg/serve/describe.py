@@ -30,11 +30,16 @@ class Description:
     def triples(self) -> list[ox.Triple]:
         """Every triple once, in a stable order (the same release gives the same bytes, for ETags)."""
         unique = dict.fromkeys(self.outgoing + self.incoming + self.labels)
-        # The resource first, its fragments next, then the rest: easy to read as Turtle.
-        return sorted(unique, key=lambda t: (
-            0 if value_of(t.subject) == self.iri else 1 if self.fragment(value_of(t.subject)) else 2,
-            value_of(t.subject), t.predicate.value, str(t.object),
-        ))
+        fragments = self.iri + "#"
+
+        def order(t: ox.Triple) -> tuple[int, str, str, str, str]:
+            # The resource first, its fragments next, then the rest: easy to read as Turtle.
+            subject, target = value_of(t.subject), t.object
+            rank = 0 if subject == self.iri else 1 if subject.startswith(fragments) else 2
+            tag = (target.language or target.datatype.value) if isinstance(target, ox.Literal) else ""
+            return rank, subject, t.predicate.value, value_of(target), tag or ""
+
+        return sorted(unique, key=order)
 
     def fragment(self, iri: str) -> bool:
         return iri.startswith(self.iri + "#")

@@ -1,5 +1,10 @@
 """The embedded backend: pyoxigraph in this process for the server's own lookups, worker processes for
-user queries. Nothing else has to run: no database server, no configuration."""
+user queries. Nothing else has to run: no database server, no configuration.
+
+One exception to "user queries go to a worker": a lookup (one triple pattern with its subject or object
+given, see ``screen.is_lookup``) costs at most the links of one resource, so on a store of modest size it
+is answered right here. Sending it to a worker would cost two process wake-ups, several times the query.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +14,14 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from ..query import load_release
-from .backend import QueryAnswer, QueryJob, Term
+from .backend import QueryAnswer, QueryJob, QueryRejected, Term
 from .pool import QueryPool
+from .screen import is_lookup
+from .worker import QueryFailure, answer
+
+#: Up to this many triples a lookup's worst case (the links of the most linked resource) stays in the
+#: low milliseconds, short enough to run on the event loop.
+INLINE_MAX_TRIPLES = 250_000
 
 
 class EmbeddedBackend:
@@ -27,6 +38,8 @@ class EmbeddedBackend:
     ) -> None:
         # load_release gives the same "run krefeld-kg build first" error as `krefeld-kg query`.
         self.store: ox.Store = load_release(release_dir).store
+        self.namespaces = namespaces
+        self.inline = len(self.store) <= INLINE_MAX_TRIPLES
         self.pool = QueryPool(
             release_dir / "krefeld-kg.nt",
             size=workers,
@@ -51,6 +64,11 @@ class EmbeddedBackend:
         return [tuple(solution) for solution in result]
 
     async def execute(self, job: QueryJob) -> QueryAnswer:
+        if self.inline and is_lookup(job.query):
+            reply = answer(self.store, job, self.namespaces)
+            if isinstance(reply, QueryFailure):
+                raise QueryRejected(reply.message, status=reply.status)
+            return reply
         return await self.pool.execute(job)
 
     async def start(self) -> None:

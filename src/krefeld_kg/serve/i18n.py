@@ -21,6 +21,7 @@ UI: dict[str, tuple[str, str]] = {
     "language": ("Sprache", "Language"),
     "other_language": ("English", "Deutsch"),
     "skip": ("Zum Inhalt springen", "Skip to content"),
+    "navigation": ("Hauptnavigation", "Main navigation"),
     "iri": ("IRI", "IRI"),
     "formats": ("Als Daten", "As data"),
     "facts": ("Angaben", "Facts"),

@@ -13,6 +13,7 @@ from starlette.responses import Response
 
 from ..namespaces import RESOURCE_TYPES, InvalidIRI, all_prefixes, resource_iri
 from . import i18n
+from .cache import Entry
 from .describe import describe
 from .formats import DOCUMENT_OFFERS, FORMATS, HTML, N_TRIPLES, TURTLE, by_name
 from .negotiate import negotiate
@@ -84,14 +85,20 @@ class LinkedData:
             headers["Content-Language"] = lang
         if site.fresh(request, headers["ETag"]):
             return site.not_modified(headers)
-        description = describe(site.backend, site.index, iri)
-        assert description is not None  # exists() said so, and the release does not change
-        if media_type == HTML:
-            body = site.pages.resource_html(description, lang, sticky, request.url.path, f"/doc/{type_}/{slug}",
-                                            request.query_params)
-            return Response(body, 200, headers, FORMATS[HTML].content_type)
-        data = serialize(description.triples(), media_type, self.namespaces)
-        return Response(data, 200, headers, FORMATS[media_type].content_type)
+        # A page links back to its own URL (the language switch), so the URL is part of the key.
+        key = ("doc", iri, variant, request.url.path if media_type == HTML else "", request.url.query)
+        entry = site.cache.get(key)
+        if entry is None:
+            description = describe(site.backend, site.index, iri)
+            assert description is not None  # exists() said so, and the release does not change
+            if media_type == HTML:
+                body = site.pages.resource_html(description, lang, sticky, request.url.path,
+                                                f"/doc/{type_}/{slug}", request.query_params).encode("utf-8")
+            else:
+                body = serialize(description.triples(), media_type, self.namespaces)
+            entry = Entry(body, FORMATS[media_type].content_type)
+            site.cache.put(key, entry)
+        return Response(entry.body, 200, headers, entry.media_type)
 
     async def index(self, request: Request) -> Response:
         """``GET /doc/{type}/``: every resource of one type, by name."""
@@ -110,8 +117,13 @@ class LinkedData:
         headers["Content-Language"] = lang
         if site.fresh(request, headers["ETag"]):
             return site.not_modified(headers)
-        body = site.pages.index_html(type_, lang, sticky, request.url.path, request.query_params)
-        return Response(body, 200, headers, FORMATS[HTML].content_type)
+        key = ("index", type_, headers["ETag"], request.url.query)
+        entry = site.cache.get(key)
+        if entry is None:
+            body = site.pages.index_html(type_, lang, sticky, request.url.path, request.query_params)
+            entry = Entry(body.encode("utf-8"), FORMATS[HTML].content_type)
+            site.cache.put(key, entry)
+        return Response(entry.body, 200, headers, entry.media_type)
 
     def missing(self, request: Request, iri: str, type_: str, media_type: str | None) -> Response:
         """404, in the requested RDF format when one was asked for (an empty graph), else as a page."""

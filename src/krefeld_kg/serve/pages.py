@@ -28,7 +28,7 @@ from .index import GraphIndex
 from .relations import Table, own_sources, relation_nodes, tables
 from .release import Release
 from .schemaorg import schema_org
-from .view import Context, Fact, Sources, Value, facts, texts, types
+from .view import Context, Fact, Sources, Value, facts, join, texts, types
 
 HERE = Path(__file__).parent
 TEMPLATES = HERE / "templates"
@@ -78,6 +78,7 @@ class Pages:
             lstrip_blocks=True,
             auto_reload=False,  # templates do not change under a running server; skip the stat per render
         )
+        self.env.filters["join_values"] = join
         self.static: dict[str, bytes] = {p.name: p.read_bytes() for p in STATIC.iterdir() if p.is_file()}
         # The stylesheet URL carries its digest, so it can be cached for good and still never be stale.
         self.static_version = hashlib.sha256(b"".join(self.static[k] for k in sorted(self.static))).hexdigest()[:12]
@@ -142,6 +143,7 @@ class Pages:
             map=place_map,
             coordinates=_coordinates(coordinates, lang) if coordinates else None,
             alternates=alternates(*parsed),
+            # Safe as markup: schema_org() escapes <, > and & itself (JSON inside <script> is not HTML).
             jsonld=Markup(schema_org(self.index, iri, description.outgoing, lang, page_url)),
         )
 

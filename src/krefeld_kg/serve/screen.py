@@ -70,3 +70,99 @@ def with_values(query: str, values: str) -> str:
     if brace < 0:
         return query
     return f"{query[: brace + 1]}\n  {values}\n{query[brace + 1 :]}"
+
+
+# Strings and IRIs kept as placeholders of their own length, so the shape of a query can be read.
+def _placeholder(match: re.Match[str]) -> str:
+    text = match.group(0)
+    if text.startswith("#"):
+        return " " * len(text)
+    return text[0] + "_" * (len(text) - 2) + text[-1]
+
+
+_TOKEN = re.compile(
+    r"\s*(?:"
+    r"(?P<iri><_*>)"
+    r"|(?P<literal>(?:\"_*\"|'_*')(?:@[A-Za-z]+(?:-[A-Za-z0-9]+)*|\^\^(?:<_*>|[A-Za-z][\w-]*:[\w-]*))?)"
+    r"|(?P<var>[?$]\w+)"
+    r"|(?P<number>[+-]?\d+(?:\.\d+)?)"
+    r"|(?P<pname>(?:[A-Za-z][\w-]*)?:[\w-]*)"
+    r"|(?P<word>[A-Za-z]+)"
+    r"|(?P<punct>[{}.*])"
+    r")"
+)
+
+
+def _tokens(query: str) -> list[tuple[str, str]] | None:
+    text = _LEXICAL.sub(_placeholder, query)
+    tokens: list[tuple[str, str]] = []
+    position = 0
+    while position < len(text):
+        if text[position:].isspace():
+            break
+        match = _TOKEN.match(text, position)
+        if match is None or match.end() == position:
+            return None  # anything else (parentheses, paths, operators) is not a lookup
+        kind = match.lastgroup or ""
+        value = match.group(kind)
+        tokens.append((kind, value.upper() if kind == "word" else value))
+        position = match.end()
+    return tokens
+
+
+def is_lookup(query: str) -> bool:
+    """True for a query of at most one triple pattern with its subject or object given, no expressions, no
+    paths, no subqueries: ``SELECT ?p ?o WHERE { <iri> ?p ?o }``, ``ASK { ?s ?p <iri> }``,
+    ``DESCRIBE <iri>``. Its cost is bounded by the links of one resource, so it may run without a worker."""
+    tokens = _tokens(query)
+    if tokens is None:
+        return False
+    at = 0
+
+    def take(*kinds: str, words: tuple[str, ...] = ()) -> str | None:
+        nonlocal at
+        if at < len(tokens) and tokens[at][0] in kinds and (not words or tokens[at][1] in words):
+            at += 1
+            return tokens[at - 1][1]
+        return None
+
+    while take("word", words=("PREFIX", "BASE")) is not None:
+        if tokens[at - 1][1] == "PREFIX" and take("pname") is None:
+            return False
+        if take("iri") is None:
+            return False
+    form = take("word", words=("SELECT", "ASK", "DESCRIBE"))
+    if form == "SELECT":
+        take("word", words=("DISTINCT", "REDUCED"))
+        if take("punct", words=("*",)) is None:
+            if take("var") is None:
+                return False
+            while take("var") is not None:
+                pass
+    elif form == "DESCRIBE":
+        described = 0
+        while take("iri", "pname", "var") is not None:
+            described += 1
+        if not described:
+            return False
+        if at == len(tokens):
+            return all(kind != "var" for kind, _ in tokens[1:])  # DESCRIBE <iri>: that resource's triples
+    elif form != "ASK":
+        return False
+    take("word", words=("WHERE",))
+    if take("punct", words=("{",)) is None:
+        return False
+    pattern = []
+    while (term := take("iri", "pname", "var", "literal", "number", "word")) is not None:
+        pattern.append((tokens[at - 1][0], term))
+    take("punct", words=(".",))
+    if take("punct", words=("}",)) is None or len(pattern) not in (0, 3):
+        return False
+    if pattern and (pattern[0][0] == "var" and pattern[2][0] == "var"):
+        return False  # neither end given: that could be the whole store
+    if pattern and any(kind == "word" and value != "A" for kind, value in pattern):
+        return False
+    while take("word", words=("LIMIT", "OFFSET")) is not None:
+        if take("number") is None:
+            return False
+    return at == len(tokens)

@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from .backend import Backend
+from .cache import ResponseCache
 from .formats import FORMATS, HTML
 from .i18n import LANGUAGES
 from .index import GraphIndex
@@ -29,6 +30,7 @@ class Settings:
     max_request_bytes: int = 64 * 1024  # SPARQL request body and query text
     workers: int = 2  # query worker processes
     memory_limit: int | None = 2 * 1024**3  # address space per query worker, bytes
+    cache_bytes: int = 64 * 1024**2  # response bodies kept in memory; 0 turns the cache off
 
 
 class Site:
@@ -39,6 +41,7 @@ class Site:
         self.backend = backend
         self.pages = pages
         self.settings = settings
+        self.cache = ResponseCache(settings.cache_bytes)
         self.modified = int(release.modified)
         self.last_modified = email.utils.formatdate(self.modified, usegmt=True)
 

@@ -18,6 +18,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
 from .backend import QueryAnswer, QueryJob, QueryRejected, Unavailable
+from .cache import Entry, deterministic
 from .formats import (
     FORM,
     FORMATS,
@@ -80,7 +81,6 @@ class SparqlEndpoint:
                 raise QueryRejected("no query: send query=… as a form field or the query itself as "
                                     "application/sparql-query", status=400)
             return self._description(request)
-        screen(query, settings.max_request_bytes)
         override = params.get("format") or None
         accept = request.headers.get("accept")
         solution_type = negotiate(accept, SOLUTION_OFFERS, override)
@@ -96,26 +96,45 @@ class SparqlEndpoint:
             settings.row_limit,
         )
         lang, sticky = self.site.language(request)
-        headers = {"Vary": "Accept, Accept-Language" if HTML in (solution_type, graph_type) else "Accept"}
+        html = HTML in (solution_type, graph_type)
+        headers = {"Vary": "Accept, Accept-Language" if html else "Accept"}
+        # Same release, same query, same formats: same answer. A repeated GET costs a 304, not a run, and a
+        # repeated query is answered from the cache (HTML pages also depend on the URL they link back to).
+        identity: list[object] = [query, job.default_graphs, job.named_graphs, solution_type, graph_type]
+        if html:
+            identity += [lang, sticky]  # only pages differ by language; data does not
+        digest = hashlib.sha256(json.dumps(identity).encode()).hexdigest()[:20]
         if request.method in ("GET", "HEAD"):
-            # Same release, same query, same formats: same answer. A repeated query costs a 304, not a run.
-            key = json.dumps([query, job.default_graphs, job.named_graphs, solution_type, graph_type, lang, sticky])
-            headers.update(self.site.validators("q" + hashlib.sha256(key.encode()).hexdigest()[:20]))
+            headers.update(self.site.validators("q" + digest))
             if self.site.fresh(request, headers["ETag"]):
                 return self.site.not_modified(headers)
         else:
             headers["Cache-Control"] = "no-store"
+        key = ("sparql", digest, request.url.query if html else "")
+        entry = self.site.cache.get(key)  # only queries that passed the screen are ever cached
+        if entry is None:
+            screen(query, settings.max_request_bytes)
+            entry = await self._run(request, job, solution_type, graph_type, query, lang, sticky)
+            if deterministic(query):
+                self.site.cache.put(key, entry)
+            headers["Server-Timing"] = dict(entry.headers)["Server-Timing"]
+        else:
+            headers["Server-Timing"] = "cache;desc=hit"
+        headers.update((name, value) for name, value in entry.headers if name != "Server-Timing")
+        return Response(entry.body, 200, headers, entry.media_type)
+
+    async def _run(self, request: Request, job: QueryJob, solution_type: str | None, graph_type: str | None,
+                   query: str, lang: str, sticky: bool) -> Entry:
         answer = await self.site.backend.execute(job)
-        headers["Server-Timing"] = f"query;dur={answer.seconds * 1000:.2f}"
-        headers["X-Result-Limit"] = str(settings.row_limit)
+        headers = [("Server-Timing", f"query;dur={answer.seconds * 1000:.2f}"),
+                   ("X-Result-Limit", str(self.site.settings.row_limit))]
         if answer.truncated:
-            headers["X-Result-Truncated"] = "true"
+            headers.append(("X-Result-Truncated", "true"))
         wanted = solution_type if answer.form in ("SELECT", "ASK") else graph_type
         if wanted == HTML:
-            headers["Content-Language"] = lang
-            body = self._results_html(request, query, answer, lang, sticky)
-            return Response(body, 200, headers, FORMATS[HTML].content_type)
-        return Response(answer.body, 200, headers, FORMATS[answer.media_type].content_type)
+            body = self._results_html(request, query, answer, lang, sticky).encode("utf-8")
+            return Entry(body, FORMATS[HTML].content_type, (*headers, ("Content-Language", lang)))
+        return Entry(answer.body, FORMATS[answer.media_type].content_type, tuple(headers))
 
     async def _post(self, request: Request) -> tuple[ImmutableMultiDict[str, str], str | None]:
         content_type = request.headers.get("content-type", "")
@@ -200,7 +219,7 @@ class SparqlEndpoint:
         ctx = Context(self.site.index, lang, sticky)
         result: dict[str, Any] = {"count": answer.rows, "truncated": answer.truncated, "boolean": None,
                                   "graph": None, "variables": [], "rows": [],
-                                  "seconds": f"{answer.seconds * 1000:.1f} ms"}
+                                  "milliseconds": round(answer.seconds * 1000, 1)}
         if answer.form == "GRAPH":
             result["graph"] = answer.body.decode("utf-8")
             formats: tuple[str, ...] = RDF_OFFERS

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from urllib.parse import quote
 
 import pyoxigraph as ox
+from markupsafe import Markup, escape
 from rdflib.namespace import DCTERMS, FOAF, ORG, OWL, PROV, RDF, RDFS, SKOS, XSD
 
 from ..namespaces import GEO, KKG, ONTOLOGY_IRI, SCHEMA, all_prefixes, parse_resource_iri
@@ -40,6 +41,27 @@ class Value:
     title: str | None = None  # the IRI behind a label, as a tooltip
     lang: str | None = None  # set when the text is in another language than the page
     sort: str = ""
+
+    def __html__(self) -> str:
+        """The value as HTML, every part escaped. Written here rather than as a template macro: a page
+        has hundreds of values and a jinja2 macro call costs several times this function."""
+        text = escape(self.text)
+        title = f' title="{escape(self.title)}"' if self.title else ""
+        lang = f' lang="{escape(self.lang)}"' if self.lang else ""
+        if self.href and self.text == "↗":  # a bare arrow needs its name spelled out for screen readers
+            return f'<a class="node" href="{escape(self.href)}"{title} aria-label="{escape(self.title or "")}">↗</a>'
+        if self.href:
+            markup = f'<a href="{escape(self.href)}"{title}{lang}>{text}</a>'
+        elif title or lang:
+            markup = f"<span{title}{lang}>{text}</span>"
+        else:
+            markup = str(text)
+        return markup + (f' <small class="tag">({escape(self.lang)})</small>' if self.lang else "")
+
+
+def join(values: list[Value], separator: str = ", ") -> Markup:
+    """Values as HTML, separated (a template filter: ``{{ fact.values|join_values("; ") }}``)."""
+    return Markup(escape(separator).join(Markup(v.__html__()) for v in values))  # each escaped by __html__
 
 
 @dataclass
@@ -179,8 +201,9 @@ def facts(ctx: Context, iri: str, outgoing: list[ox.Triple], title: str) -> list
         literals = [o for o in objects if isinstance(o, ox.Literal) and o.language]
         others = [o for o in objects if not (isinstance(o, ox.Literal) and o.language)]
         if predicate == str(RDFS.label):
-            # The title is the label in the page's language; other names (Dunkerque, Ульяновск) are facts.
-            literals = [lit for lit in literals if lit.value != title]
+            # The title is the label in the page's language and the other page language has its own page;
+            # names in further languages (Dunkerque, Ульяновск) are facts.
+            literals = [lit for lit in literals if lit.value != title and lit.language not in i18n.LANGUAGES]
         else:
             literals = in_language(literals, ctx.lang)
         values = [fragment_value(ctx, value_of(o), fragments) if value_of(o) in fragments else ctx.value(o)
@@ -205,10 +228,8 @@ def fragment_value(ctx: Context, iri: str, fragments: dict[str, list[ox.Triple]]
         else:
             text = ctx.value(target).text
         parts.append((ctx.term_label(triple.predicate.value), text))
-    if depth and len(parts) == 1:
-        text = parts[0][1]  # an instant is its date: "Beginn: 1971", not "Beginn: Jahr: 1971"
-    else:
-        text = "; ".join(f"{label}: {value}" for label, value in parts)
+    # An instant is its date: "Beginn: 1971", not "Beginn: Jahr: 1971".
+    text = parts[0][1] if depth and len(parts) == 1 else "; ".join(f"{label}: {value}" for label, value in parts)
     return Value(text or ctx.curie(iri), title=iri, sort=text)
 
 

@@ -108,6 +108,9 @@ def main() -> None:
     pickles over stdin/stdout: first its settings, then one job after another until stdin closes."""
     # Ctrl-C reaches the whole process group; the server, not the worker, decides when workers stop.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # Runaway queries must not starve the server process of CPU: pages and 503s come first.
+    if hasattr(os, "nice"):
+        os.nice(5)
     # The protocol owns stdout: anything else that prints goes to stderr instead of corrupting a frame.
     out = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)
@@ -116,7 +119,7 @@ def main() -> None:
     if settings is None:
         return
     dump, namespaces, memory_limit = settings
-    if memory_limit:
+    if memory_limit and sys.platform != "win32":
         import resource
 
         # A runaway join then fails to allocate and the process dies, instead of taking the host with it.

@@ -1,0 +1,394 @@
+"""krefeld_kg.shacl_core against pySHACL, the reference: the same results on every shapes fixture, on the real
+data, on a mutated copy of it full of violations, and on small hand-made shapes for each path form, target
+kind and logical component.
+
+Compared is the set of (focus, path, value, component, severity) of each result. Values are compared as the
+store holds them: pyoxigraph lower-cases language tags and does not tell "a" from "a"^^xsd:string, so pySHACL's
+values are put in that form first (``normal``).
+
+Benchmark (not a test): ``python tests/test_shacl_core.py --copies 1 14 136`` times validate_core and pySHACL
+side by side on the real data and on copies of it with renamed IRIs (14 copies ≈ 100k triples, 136 ≈ 1M).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import OWL, RDF, RDFS, SH, XSD, Namespace
+from rdflib.term import Node
+
+from krefeld_kg.engine import OxigraphEngine
+from krefeld_kg.shacl_core import CoreResult, core_violations, validate_core
+from krefeld_kg.shacl_paths import Repeat, Sequence, Step, parse_path, path_pattern
+from krefeld_kg.sparql_constraints import split
+from krefeld_kg.validate import shacl_violations
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from test_shapes import FIXTURES, Fixture, graph, shapes  # noqa: E402  (the fixtures, read as test_shapes reads them)
+
+Key = tuple[Node, Node | None, Node | None, Node, Node]
+
+KKG = Namespace("https://w3id.org/krefeld-kg/ontology#")
+SCHEMA = Namespace("https://schema.org/")
+ORG = Namespace("http://www.w3.org/ns/org#")
+TIME = Namespace("http://www.w3.org/2006/time#")
+GEO = Namespace("http://www.w3.org/2003/01/geo/wgs84_pos#")
+DCT = Namespace("http://purl.org/dc/terms/")
+FOAF = Namespace("http://xmlns.com/foaf/0.1/")
+EX = Namespace("http://example.org/")
+
+
+def normal(term: Node | None) -> Node | None:
+    if isinstance(term, Literal):
+        if term.language:
+            return Literal(str(term), lang=term.language.lower())
+        if term.datatype == XSD.string:
+            return Literal(str(term))
+    return term
+
+
+def pyshacl_keys(data: Graph, core: Graph) -> set[Key]:
+    from pyshacl import validate as pyshacl_validate
+
+    _conforms, report, text = pyshacl_validate(
+        data, shacl_graph=core, inference="none", abort_on_first=False, allow_warnings=False
+    )
+    assert isinstance(report, Graph), text
+    keys = set()
+    for r in report.objects(None, SH.result):
+        focus, component, severity = (report.value(r, p) for p in (SH.focusNode, SH.sourceConstraintComponent, SH.resultSeverity))
+        assert focus is not None and component is not None and severity is not None
+        keys.add((focus, report.value(r, SH.resultPath), normal(report.value(r, SH.value)), component, severity))
+    return keys
+
+
+def keys(results: list[CoreResult]) -> set[Key]:
+    return {(r.focus, r.path, normal(r.value), r.component, r.severity) for r in results}
+
+
+def core_keys(data: Graph, core: Graph) -> set[Key]:
+    return keys(validate_core(OxigraphEngine.from_graph(data), core, data=data))
+
+
+def assert_same(ours: set[Key], reference: set[Key]) -> None:
+    assert ours == reference, (
+        "only validate_core:\n  " + "\n  ".join(sorted(map(str, ours - reference)))
+        + "\nonly pySHACL:\n  " + "\n  ".join(sorted(map(str, reference - ours)))
+    )  # fmt: skip
+
+
+def core_shapes() -> Graph:
+    return split(shapes())[0]
+
+
+# ---------------------------------------------------------------------------------------------------
+# The shapes fixtures, the real data and a mutated copy of it
+
+
+@pytest.mark.parametrize("fixture", [pytest.param(f, id=f.id) for f in FIXTURES])
+def test_fixture_agrees_with_pyshacl(fixture: Fixture) -> None:
+    data = graph(fixture)
+    assert_same(core_keys(data, core_shapes()), pyshacl_keys(data, core_shapes()))
+
+
+def test_fixtures_break_core_shapes() -> None:
+    """The comparison above is not vacuous: most invalid fixtures have core results."""
+    broken = [f for f in FIXTURES if not f.valid and core_keys(graph(f), core_shapes())]
+    assert len(broken) >= 60
+
+
+def test_real_data_agrees_with_pyshacl(pipeline: object) -> None:
+    data = pipeline.graph  # type: ignore[attr-defined]
+    assert_same(core_keys(data, core_shapes()), pyshacl_keys(data, core_shapes()))
+
+
+def mutate(data: Graph) -> Graph:
+    """A copy of the real data with several hundred violations of every kind the shapes test."""
+    g = Graph()
+    for triple in data:
+        g.add(triple)
+
+    def of(cls: URIRef) -> list[Node]:
+        return sorted(set(g.subjects(RDF.type, cls)), key=str)
+
+    def put(s: Node, p: URIRef, *objects: Node) -> None:
+        g.remove((s, p, None))
+        for o in objects:
+            g.add((s, p, o))
+
+    def drop_lang(s: Node, lang: str) -> None:
+        for label in list(g.objects(s, RDFS.label)):
+            if isinstance(label, Literal) and label.language == lang:
+                g.remove((s, RDFS.label, label))
+
+    date = XSD.date
+    edits: dict[URIRef, list[Callable[[Node], None]]] = {
+        SCHEMA.Place: [
+            lambda x: drop_lang(x, "en"),
+            lambda x: g.add((x, RDFS.label, Literal("Zweitname", lang="de"))),
+            lambda x: put(x, GEO.lat, Literal("100.5", datatype=XSD.decimal)),
+            lambda x: put(x, GEO.lat, Literal("abc", datatype=XSD.decimal)),
+            lambda x: put(x, KKG.ags, Literal("12ab")),
+            lambda x: put(x, OWL.sameAs, EX.notWikidata, Literal("Q5")),
+            lambda x: put(x, DCT.source),
+            lambda x: put(x, DCT.source, BNode()),
+            lambda x: g.add((x, SCHEMA.email, Literal("someone@example.org"))),
+            lambda x: (drop_lang(x, "de"), g.add((x, RDFS.label, Literal("Name", lang="de-AT")))),
+            lambda x: g.add((x, RDFS.label, Literal("", lang="fr"))),
+            lambda x: put(x, GEO.long, Literal("7.5"), Literal("7.6", datatype=XSD.decimal)),
+            lambda x: put(x, KKG.country, EX.nowhere),
+            lambda x: g.add((x, RDFS.label, Literal("Nom", lang="FR"))),
+            lambda x: put(x, GEO.lat, Literal("-91", datatype=XSD.integer)),
+            lambda x: put(x, GEO.lat, Literal("45", datatype=XSD.string)),
+        ],
+        ORG.Organization: [
+            lambda x: put(x, SCHEMA.foundingDate, Literal("2020-13-45", datatype=date)),
+            lambda x: put(x, SCHEMA.foundingDate, Literal("1999")),
+            lambda x: put(x, SCHEMA.foundingDate, Literal("1999", datatype=XSD.gYear), Literal("2001-05-01", datatype=date)),
+            lambda x: put(x, KKG.legalForm, Literal("GmbH")),
+            lambda x: put(x, FOAF.homepage, URIRef("ftp://example.org/")),
+            lambda x: put(x, FOAF.homepage, Literal("http://example.org/")),
+            lambda x: put(x, KKG.seat, Literal("Krefeld")),
+            lambda x: put(x, DCT.description, Literal("no language")),
+            lambda x: g.add((x, SCHEMA.telephone, Literal("+49 2151 0"))),
+            lambda x: put(x, KKG.field),
+            lambda x: drop_lang(x, "de"),
+            lambda x: put(x, SCHEMA.foundingDate, Literal("10000-01-01", datatype=date)),
+        ],
+        ORG.Membership: [
+            lambda x: put(x, ORG.member),
+            lambda x: g.add((x, ORG.organization, EX.another)),
+            lambda x: put(x, ORG.role, EX.role),
+            lambda x: put(x, SCHEMA.startDate, Literal("2020-02-30", datatype=date)),
+            lambda x: put(x, ORG.memberDuring, EX.notAnInterval),
+            lambda x: put(x, SCHEMA.endDate, Literal("2020-01-01T00:00:00", datatype=XSD.dateTime)),
+            lambda x: put(x, RDFS.label),
+        ],
+        TIME.Instant: [
+            lambda x: g.add((x, TIME.inXSDgYear, Literal("2008", datatype=XSD.gYear))),
+            lambda x: [put(x, p) for p in (TIME.inXSDDate, TIME.inXSDgYearMonth, TIME.inXSDgYear)],
+            lambda x: put(x, TIME.inXSDDate, Literal("2008", datatype=XSD.gYear)),
+        ],
+        TIME.Interval: [lambda x: g.add((x, TIME.hasEnd, Literal("2020")))],
+        KKG.MemberCount: [
+            lambda x: put(x, RDF.value, Literal(-1)),
+            lambda x: put(x, RDF.value, Literal("5", datatype=XSD.string)),
+            lambda x: put(x, RDF.value, Literal("1.5", datatype=XSD.decimal)),
+            lambda x: put(x, RDF.value, Literal("007", datatype=XSD.integer)),
+            lambda x: put(x, KKG.countKind, Literal("members")),
+        ],
+        KKG.Claim: [
+            lambda x: put(x, KKG.preferred, Literal("nein", datatype=XSD.boolean)),
+            lambda x: put(x, KKG.preferred, Literal("1", datatype=XSD.boolean)),
+            lambda x: put(x, RDF.predicate),
+            lambda x: put(x, RDF.subject, Literal("a literal")),
+        ],
+        KKG.SourceDocument: [
+            lambda x: put(x, SCHEMA.url),
+            lambda x: put(x, SCHEMA.url, Literal("https://example.org/")),
+            lambda x: put(x, SCHEMA.url, Literal("ftp://example.org/", datatype=XSD.anyURI)),
+            lambda x: g.add((x, DCT.publisher, EX.somebody)),
+        ],
+        SCHEMA.Event: [
+            lambda x: put(x, SCHEMA.startDate),
+            lambda x: put(x, SCHEMA.about, Literal("something")),
+            lambda x: put(x, SCHEMA.location, EX.somewhere),
+            lambda x: put(x, SCHEMA.endDate, Literal("2020-01", datatype=XSD.gYearMonth), Literal("2020", datatype=XSD.gYear)),
+        ],
+        KKG.CityRelation: [
+            lambda x: g.add((x, KKG.status, EX.status)),
+            lambda x: put(x, KKG.partner),
+            lambda x: put(x, KKG.statusChange, EX.change),
+        ],
+        FOAF.Agent: [lambda x: drop_lang(x, "en"), lambda x: put(x, RDFS.label, Literal("Agent", lang="en"))],
+    }
+    for cls, changes in edits.items():
+        for i, node in enumerate(of(cls)):
+            if i % 2 == 0:  # every other resource keeps its data, so conforming nodes are compared too
+                changes[(i // 2) % len(changes)](node)
+    return g
+
+
+def test_mutated_real_data_agrees_with_pyshacl(pipeline: object) -> None:
+    data = mutate(pipeline.graph)  # type: ignore[attr-defined]
+    ours, reference = core_keys(data, core_shapes()), pyshacl_keys(data, core_shapes())
+    assert_same(ours, reference)
+    components = {k[3] for k in reference}
+    assert len(reference) >= 300 and len(components) >= 14, (len(reference), sorted(components))
+
+
+def test_violations_are_those_of_shacl_violations(pipeline: object) -> None:
+    """core_violations gives the very Violations validate.shacl_violations gives (messages and shapes too)."""
+    data = mutate(pipeline.graph)  # type: ignore[attr-defined]
+    ours = set(core_violations(validate_core(OxigraphEngine.from_graph(data), core_shapes(), data=data)))
+    reference = set(shacl_violations(data, core_shapes()))
+    # the one field the store may write differently: a canonical lexical form ("007" is stored as "7")
+    assert {v for v in ours if v.value != "7"} == {v for v in reference if v.value != "007"}
+    assert len(reference) >= 300
+
+
+# ---------------------------------------------------------------------------------------------------
+# Small hand-made shapes: paths, targets, logical components, every other core component
+
+PREFIXES = """
+@prefix sh: <http://www.w3.org/ns/shacl#> .
+@prefix ex: <http://example.org/> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+@prefix rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix owl: <http://www.w3.org/2002/07/owl#> .
+"""
+
+DATA = """
+ex:a a ex:Thing ; ex:p ex:b, "1"^^xsd:integer ; ex:q ex:b ; ex:name "Anna"@de, "Anne"@de-AT, "Ann"@en, "A" ;
+     ex:start "2020-01-01"^^xsd:date ; ex:end "2019-01-01"^^xsd:date ; ex:n 5, 7.5, "x" .
+ex:b a ex:SubThing ; ex:p ex:c ; ex:q ex:a ; ex:name "Bob"@en, "Bobby"@EN ; ex:start 3 ; ex:end 4 ; ex:n 11 .
+ex:c a ex:Other ; ex:p ex:a, _:x ; ex:name "c" ; ex:start "2020-01-01"^^xsd:date ; ex:end "2021"^^xsd:gYear .
+_:x ex:p ex:c ; ex:name "blank"@en .
+ex:SubThing rdfs:subClassOf ex:Thing .
+ex:d ex:r "lit", ex:a ; ex:date "2020-02-30"^^xsd:date, "2020-02-03"^^xsd:date, "nope"^^xsd:integer, "1"^^xsd:boolean .
+"""
+
+CASES: dict[str, str] = {
+    "predicate-inverse": "ex:S sh:targetClass ex:Thing ; sh:property [ sh:path [ sh:inversePath ex:p ] ; sh:minCount 2 ] .",
+    "sequence": "ex:S sh:targetClass ex:Thing ; sh:property [ sh:path ( ex:p ex:p ) ; sh:class ex:Thing ] .",
+    "inverse-sequence": "ex:S sh:targetNode ex:a, ex:c ; sh:property [ sh:path [ sh:inversePath ( ex:p ex:q ) ] ; sh:maxCount 0 ] .",
+    "alternative": "ex:S sh:targetClass ex:Thing ; sh:property [ sh:path [ sh:alternativePath ( ex:p ex:q ) ] ; sh:nodeKind sh:IRI ] .",
+    "zero-or-more": "ex:S sh:targetNode ex:a, ex:absent ; sh:property [ sh:path [ sh:zeroOrMorePath ex:p ] ; sh:class ex:Thing ; sh:minCount 2 ] .",
+    "one-or-more": "ex:S sh:targetNode ex:a, ex:absent ; sh:property [ sh:path [ sh:oneOrMorePath ex:p ] ; sh:nodeKind sh:IRI ; sh:maxCount 2 ] .",
+    "zero-or-one": "ex:S sh:targetNode ex:b, ex:absent ; sh:property [ sh:path [ sh:zeroOrOnePath ex:p ] ; sh:hasValue ex:c ; sh:minCount 2 ] .",
+    "nested-paths": "ex:S sh:targetNode ex:a, ex:absent ; sh:property [ sh:path ( [ sh:zeroOrOnePath ex:q ] [ sh:oneOrMorePath [ sh:alternativePath ( ex:p [ sh:inversePath ex:p ] ) ] ] ) ; sh:class ex:Other ] .",
+    "targets": """ex:S sh:targetSubjectsOf ex:r ; sh:targetObjectsOf ex:r ; sh:targetNode "lit", ex:absent ; sh:nodeKind sh:IRI ; sh:maxLength 18 .
+        ex:Thing a rdfs:Class, sh:NodeShape ; sh:property [ sh:path ex:name ; sh:minCount 4 ] .
+        ex:Other a owl:Class ; sh:property [ sh:path ex:p ; sh:maxCount 1 ] .""",
+    "not-and-or-xone": """ex:S sh:targetClass ex:Thing, ex:Other ;
+        sh:not [ sh:class ex:SubThing ] ;
+        sh:and ( [ sh:path ex:p ; sh:minCount 1 ] [ sh:class ex:Thing ] ) ;
+        sh:or ( [ sh:path ex:q ; sh:minCount 1 ] [ sh:nodeKind sh:BlankNode ] ) ;
+        sh:xone ( ex:T ex:T ) ; sh:property [ sh:path ex:p ; sh:xone ( [ sh:class ex:Thing ] [ sh:class ex:SubThing ] ) ] .
+        ex:T sh:class ex:Thing .""",
+    "node-and-nested-property": """ex:S sh:targetClass ex:Thing ; sh:node ex:N ;
+        sh:property [ sh:path ex:p ; sh:node ex:N ; sh:property [ sh:path ex:name ; sh:datatype rdf:langString ] ] .
+        ex:N sh:property [ sh:path ex:name ; sh:uniqueLang true ] ; sh:property [ sh:path ex:p ; sh:nodeKind sh:IRI ] .""",
+    "qualified": """ex:S sh:targetClass ex:Thing, ex:Other ;
+        sh:property [ sh:path ex:name ; sh:qualifiedValueShape [ sh:languageIn ( "de" ) ] ; sh:qualifiedMinCount 1 ; sh:qualifiedMaxCount 1 ; sh:qualifiedValueShapesDisjoint true ] ,
+                    [ sh:path ex:name ; sh:qualifiedValueShape [ sh:languageIn ( "de-at" ) ] ; sh:qualifiedMaxCount 0 ; sh:qualifiedValueShapesDisjoint true ] ,
+                    [ sh:path ex:p ; sh:qualifiedValueShape [ sh:path ex:p ; sh:minCount 1 ] ; sh:qualifiedMinCount 2 ] .""",
+    "deactivated-severity-message": """ex:S sh:targetClass ex:Thing ; sh:severity sh:Warning ; sh:message "m1"@en, "m2"@de ;
+        sh:property [ sh:path ex:p ; sh:node ex:Off ; sh:severity sh:Info ; sh:minCount 5 ] , [ sh:path ex:q ; sh:deactivated true ; sh:minCount 5 ] ;
+        sh:not ex:Off ; sh:class ex:Other .
+        ex:Off sh:deactivated true ; sh:class ex:Nothing .
+        ex:Gone sh:targetClass ex:Thing ; sh:deactivated true ; sh:class ex:Nothing .""",
+    "closed": """ex:S sh:targetClass ex:Thing ; sh:closed true ; sh:ignoredProperties ( rdf:type ex:n ) ;
+        sh:property [ sh:path ex:p ] , [ sh:path ex:name ] , [ sh:path [ sh:inversePath ex:q ] ] .""",
+    "property-pairs": """ex:S sh:targetClass ex:Thing, ex:Other ;
+        sh:property [ sh:path ex:p ; sh:equals ex:q ; sh:disjoint ex:q ] , [ sh:path ex:start ; sh:lessThan ex:end ] ,
+                    [ sh:path ex:start ; sh:lessThanOrEquals ex:end ] , [ sh:path ex:name ; sh:equals ex:name ] ;
+        sh:disjoint ex:p ; sh:equals ex:q .""",
+    "values": """ex:S sh:targetClass ex:Thing, ex:Other ;
+        sh:property [ sh:path ex:name ; sh:languageIn ( "DE" "en" ) ; sh:uniqueLang true ; sh:pattern "^a" ; sh:flags "i" ; sh:minLength 2 ] ,
+                    [ sh:path ex:name ; sh:pattern "n$" ; sh:pattern "^B" ; sh:maxLength 3 ] ,
+                    [ sh:path ex:n ; sh:minInclusive 5 ; sh:maxExclusive 11 ; sh:in ( 5 "x" ex:a ) ] ,
+                    [ sh:path ex:start ; sh:minExclusive "2019-06-01"^^xsd:date ; sh:maxInclusive "2020-01-01"^^xsd:date ] ,
+                    [ sh:path ex:p ; sh:hasValue ex:b ; sh:hasValue ex:c ; sh:in ( ex:a ex:b ) ] ;
+        sh:hasValue ex:a ; sh:in ( ex:a ex:b ) .""",
+    "datatypes": """ex:S sh:targetNode ex:d, ex:a ;
+        sh:property [ sh:path ex:date ; sh:datatype xsd:date ] , [ sh:path ex:date ; sh:datatype xsd:integer ] ,
+                    [ sh:path ex:date ; sh:datatype xsd:boolean ] , [ sh:path ex:name ; sh:datatype xsd:string ] ,
+                    [ sh:path ex:name ; sh:datatype rdf:langString ] , [ sh:path ex:r ; sh:datatype rdfs:Literal ] ,
+                    [ sh:path ex:n ; sh:datatype xsd:decimal ] , [ sh:path ex:start ; sh:datatype xsd:gYear ] .""",
+    "recursive-falls-back": """ex:S sh:targetClass ex:Thing ; sh:property [ sh:path ex:p ; sh:node ex:R ] .
+        ex:R sh:property [ sh:path ex:p ; sh:node ex:R ; sh:minCount 1 ] .""",
+    "custom-component-falls-back": """ex:S sh:targetClass ex:Thing ; sh:targetNode ex:d ; ex:mustHave ex:p .
+        ex:Component a sh:ConstraintComponent ; sh:parameter [ sh:path ex:mustHave ] ;
+            sh:validator [ a sh:SPARQLAskValidator ; sh:ask "ASK { FILTER EXISTS { $this $mustHave ?x } }" ] .
+        ex:T sh:targetClass ex:Other ; sh:class ex:Thing .""",
+}
+
+
+def case_graphs(name: str) -> tuple[Graph, Graph]:
+    data = Graph().parse(data=PREFIXES + DATA, format="turtle")
+    return data, Graph().parse(data=PREFIXES + CASES[name], format="turtle")
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_small_shapes_agree_with_pyshacl(name: str) -> None:
+    data, shapes_graph = case_graphs(name)
+    reference = pyshacl_keys(data, shapes_graph)
+    assert reference, "each case should produce results"
+    ours = keys(validate_core(OxigraphEngine.from_graph(data), shapes_graph, data=data))
+    assert_same(ours, reference)
+
+
+def test_results_carry_shape_severity_and_message() -> None:
+    data, shapes_graph = case_graphs("deactivated-severity-message")
+    results = validate_core(OxigraphEngine.from_graph(data), shapes_graph)
+    by_component = {r.component: r for r in results}
+    assert by_component[SH.NotConstraintComponent].severity == SH.Warning
+    assert by_component[SH.NotConstraintComponent].message in ("m1", "m2")
+    assert by_component[SH.MinCountConstraintComponent].severity == SH.Info
+    assert isinstance(by_component[SH.MinCountConstraintComponent].shape, BNode)
+    assert by_component[SH.MinCountConstraintComponent].message  # a message even where the shape has none
+    assert not any(r.shape == URIRef("http://example.org/Gone") for r in results)
+
+
+def test_path_parsing_keeps_pyshacl_reading() -> None:
+    g = Graph().parse(data=PREFIXES + "ex:s sh:path [ sh:inversePath ( ex:p [ sh:zeroOrMorePath ex:q ] ) ] .", format="turtle")
+    path = parse_path(g, g.value(URIRef(EX.s), SH.path))
+    assert path == Sequence((Step(URIRef(EX.p), True), Repeat(Step(URIRef(EX.q), True), "*")))
+    fresh = iter(f"?m{i}" for i in range(10))
+    pattern = path_pattern(path, "SRC", "?s", "?o", lambda: next(fresh))
+    assert "BIND(?m0 AS ?o)" in pattern and "^<http://example.org/q>" in pattern
+
+
+# ---------------------------------------------------------------------------------------------------
+# Benchmark: python tests/test_shacl_core.py --copies 1 14 136
+
+ID = "https://w3id.org/krefeld-kg/id/"
+
+
+def copies(data: Graph, n: int) -> Graph:
+    """``n`` copies of the graph, each with the resource IRIs renamed (vocabulary IRIs are shared)."""
+    out = Graph()
+    for i in range(n):
+        prefix = f"{ID}c{i}/" if i else ID
+        for triple in data:
+            out.add(tuple(URIRef(prefix + t[len(ID) :]) if isinstance(t, URIRef) and t.startswith(ID) else t for t in triple))  # type: ignore[arg-type]
+    return out
+
+
+def bench(counts: list[int], mutated: bool, skip_pyshacl_above: int) -> None:
+    from krefeld_kg.build import Pipeline
+
+    base = Pipeline.load().graph
+    base = mutate(base) if mutated else base
+    core = split(Pipeline.load().shapes)[0]
+    for n in counts:
+        data = copies(base, n)
+        t0 = time.perf_counter()
+        engine = OxigraphEngine.from_graph(data)
+        t1 = time.perf_counter()
+        ours = validate_core(engine, core)
+        t2 = time.perf_counter()
+        line = f"{len(data):>9} triples: engine load {t1 - t0:6.2f} s, validate_core {t2 - t1:6.2f} s ({len(ours)} results)"
+        if len(data) <= skip_pyshacl_above:
+            reference = shacl_violations(data, core)
+            t3 = time.perf_counter()
+            same = set(core_violations(ours)) == set(reference)
+            line += f", pySHACL {t3 - t2:7.2f} s ({len(reference)} results), ratio {(t3 - t2) / (t2 - t1):5.1f}x, same: {same}"
+        print(line, flush=True)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--copies", type=int, nargs="+", default=[1, 14])
+    parser.add_argument("--mutated", action="store_true", help="copy the mutated data (many violations)")
+    parser.add_argument("--pyshacl-up-to", type=int, default=2_000_000, help="skip pySHACL above this many triples")
+    args = parser.parse_args()
+    bench(args.copies, args.mutated, args.pyshacl_up_to)

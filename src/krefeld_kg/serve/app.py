@@ -9,8 +9,9 @@ Routes::
     /sparql                   SPARQL 1.1 Protocol endpoint (service description / form on a plain GET)
     /catalog.ttl              the DCAT-AP.de description of the release
     /download/{file}          the release's files (dumps, ontology, shapes, context, SHA256SUMS)
-    /static/{file}            the stylesheet
-    /healthz                  liveness: release, triples, query workers
+    /static/{file}            the stylesheet and the query page's script
+    /static/yasgui/{file}     YASGUI, the query editor (installed from npm into web/; see yasgui.py)
+    /healthz                  liveness: release, triples, query workers or the remote store
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import json
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from http import HTTPStatus
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -34,7 +36,7 @@ from .. import query as catalogue_module
 from ..errors import InputError
 from ..namespaces import all_prefixes
 from . import i18n
-from .backend import Backend
+from .backend import Backend, Unavailable
 from .embedded import EmbeddedBackend
 from .formats import FORMATS, HTML, TURTLE
 from .index import GraphIndex
@@ -46,11 +48,13 @@ from .release import CATALOG, open_release
 from .screen import with_values
 from .site import CACHE_CONTROL, Settings, Site
 from .sparql import SparqlEndpoint
+from .yasgui import Yasgui
 
 log = logging.getLogger("krefeld_kg.serve")
 
 EXPOSED = ["ETag", "Last-Modified", "Link", "Content-Location", "Content-Language", "Location", "Vary",
            "Retry-After", "Server-Timing", "X-Result-Limit", "X-Result-Truncated"]
+STATIC_TYPES = {"css": "text/css; charset=utf-8", "js": "text/javascript; charset=utf-8"}
 
 
 def create_app(
@@ -78,6 +82,9 @@ def create_app(
     index = GraphIndex.build(backend, release.base, release_dir / "ontology.ttl")
     pages = Pages(release, index, backend, {"timeout": timeout, "rows": row_limit})
     pages.examples = examples(release.base)
+    yasgui = Yasgui(release.base, static_version=pages.static_version)
+    pages.env.globals["yasgui"] = yasgui
+    pages.version = yasgui.versioned(pages.version)
     site = Site(release, index, backend, pages, settings)
     linked = LinkedData(site)
     sparql = SparqlEndpoint(site)
@@ -130,17 +137,19 @@ def create_app(
         headers = {"ETag": etag, "Cache-Control": cache}
         if site.fresh(request, etag):
             return site.not_modified(headers)
-        media_type = "text/css; charset=utf-8" if name.endswith(".css") else "application/octet-stream"
+        media_type = STATIC_TYPES.get(name.rpartition(".")[2], "application/octet-stream")
         return Response(data, 200, headers, media_type)
 
     async def healthz(request: Request) -> Response:
         pool = getattr(backend, "pool", None)
         workers = {"alive": pool.alive, "idle": pool.idle, "size": pool.size, **vars(pool.stats)} if pool else None
-        healthy = pool is None or pool.alive > 0
+        probe = getattr(backend, "health", None)  # a remote store: probed now
+        store = await probe() if probe else None
+        healthy = (pool is None or pool.alive > 0) and (store is None or store["state"] == "up")
         cache = {"entries": len(site.cache), "bytes": site.cache.size, "hits": site.cache.hits,
                  "misses": site.cache.misses}
         body = {"status": "ok" if healthy else "degraded", "release": release.version, "base": release.base,
-                "triples": index.triples, "workers": workers, "cache": cache}
+                "triples": index.triples, "workers": workers, "cache": cache} | ({"store": store} if store else {})
         return Response(json.dumps(body), 200 if healthy else 503, {"Cache-Control": "no-store"},
                         "application/json")
 
@@ -153,6 +162,12 @@ def create_app(
         headers = dict(exc.headers or {}) if isinstance(exc, HTTPException) else {}
         detail = exc.detail if isinstance(exc, HTTPException) else "internal error"
         return site.error(request, status, i18n.text("error", lang), str(detail), headers=headers)
+
+    async def unavailable(request: Request, exc: Exception) -> Response:
+        # The store failed a page's lookup (a remote store down, too slow or refusing): say so, no traceback.
+        status = getattr(exc, "status", 503)
+        retry = {"Retry-After": str(exc.retry_after)} if isinstance(exc, Unavailable) and status == 503 else {}
+        return site.error(request, status, HTTPStatus(status).phrase, str(exc), headers=retry)
 
     async def server_error(request: Request, exc: Exception) -> Response:
         log.exception("error answering %s %s", request.method, request.url.path, exc_info=exc)
@@ -175,6 +190,7 @@ def create_app(
         Route("/catalog.ttl", catalog),
         Route("/download/{name}", download),
         Route("/static/{name}", static),
+        Route("/static/yasgui/{name}", yasgui.asset),
         Route("/healthz", healthz),
     ]
     middleware = [
@@ -190,7 +206,7 @@ def create_app(
     app = Starlette(
         routes=routes,
         middleware=middleware,
-        exception_handlers={HTTPException: http_error, 500: server_error},
+        exception_handlers={HTTPException: http_error, Unavailable: unavailable, 500: server_error},
         lifespan=lifespan,
     )
     app.state.site = site

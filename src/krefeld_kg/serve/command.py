@@ -8,6 +8,8 @@ from pathlib import Path
 
 import click
 
+from ..commands_remote import endpoint_options
+
 
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
@@ -16,8 +18,6 @@ import click
               help="Base IRI of the resource IRIs ({base}id/{type}/{slug}); default: the release's own.")
 @click.option("--release", "release_dir", type=click.Path(path_type=Path, file_okay=False), default=Path("dist"),
               show_default=True, help="Directory of a built release.")
-@click.option("--timeout", default=10.0, show_default=True, type=click.FloatRange(min=0.1),
-              help="Hard time limit per SPARQL query, in seconds.")
 @click.option("--row-limit", default=10_000, show_default=True, type=click.IntRange(min=1),
               help="Most rows (or triples) a SPARQL result returns.")
 @click.option("--max-request-size", default=64 * 1024, show_default=True, type=click.IntRange(min=256),
@@ -31,27 +31,42 @@ import click
 @click.option("--log-level", default="info", show_default=True,
               type=click.Choice(["critical", "error", "warning", "info", "debug"]))
 @click.option("--access-log/--no-access-log", default=True, show_default=True, help="Log every request.")
-def serve(host: str, port: int, base_url: str | None, release_dir: Path, timeout: float, row_limit: int,
-          max_request_size: int, workers: int | None, worker_memory_mb: int, cache_mb: int, log_level: str,
-          access_log: bool) -> None:
-    """Publish the built release as linked data with HTML pages and a SPARQL endpoint: one process, an
-    embedded store, nothing else to run.
+@endpoint_options
+def serve(host: str, port: int, base_url: str | None, release_dir: Path, row_limit: int, max_request_size: int,
+          workers: int | None, worker_memory_mb: int, cache_mb: int, log_level: str, access_log: bool,
+          endpoint: str | None, graph: str | None, user: str | None, password: str | None, timeout: float) -> None:
+    """Publish the built release as linked data with HTML pages and a SPARQL endpoint: by default one process
+    with an embedded store, nothing else to run.
 
     Resource IRIs {base}id/{type}/{slug} are served at /id/{type}/{slug} (303 to /doc/{type}/{slug}: HTML,
     Turtle, JSON-LD, N-Triples, RDF/XML); /sparql is a read-only SPARQL 1.1 Protocol endpoint; the home page
-    lists the downloads. Exit code 2 if the release is missing or damaged."""
+    lists the downloads. --timeout is the hard time limit per SPARQL query.
+
+    With --endpoint the pages and /sparql read a remote SPARQL 1.1 endpoint instead (by default the named
+    graph `krefeld-kg publish` loads the release into); the release directory still gives the catalogue, the
+    downloads, ETags and Last-Modified. Exit code 2 if the release is missing or damaged, or the store cannot
+    be used."""
     import uvicorn
 
     from ..errors import InputError
     from .app import create_app
 
     try:
+        backend = None
+        if endpoint:
+            from .remote_backend import connect
+
+            backend = connect(release_dir, endpoint, base_url=base_url, graph=graph, user=user, password=password,
+                              timeout=timeout, concurrency=workers)
         app = create_app(release_dir, base_url, timeout=timeout, row_limit=row_limit,
                          max_request_bytes=max_request_size, workers=workers,
-                         memory_limit=worker_memory_mb * 1024**2 or None, cache_bytes=cache_mb * 1024**2)
+                         memory_limit=worker_memory_mb * 1024**2 or None, cache_bytes=cache_mb * 1024**2,
+                         backend=backend)
     except InputError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
-    click.echo(f"serving {release_dir}/ at http://{host}:{port}/ (SPARQL: http://{host}:{port}/sparql)", err=True)
+    store = f" from {endpoint}" if endpoint else ""
+    click.echo(f"serving {release_dir}/{store} at http://{host}:{port}/ (SPARQL: http://{host}:{port}/sparql)",
+               err=True)
     uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=access_log, server_header=False,
                 proxy_headers=False)

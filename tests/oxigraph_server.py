@@ -131,8 +131,14 @@ class FakeServer:
     """Answers every request with ``status`` (and ``body``) after ``delay`` seconds, or with what
     ``respond(method, path, body)`` returns; records the requests it saw."""
 
-    def __init__(self, status: int = 500, body: bytes = b"boom\n", delay: float = 0.0,
-                 headers: dict[str, str] | None = None, respond: Respond | None = None) -> None:
+    def __init__(
+        self,
+        status: int = 500,
+        body: bytes = b"boom\n",
+        delay: float = 0.0,
+        headers: dict[str, str] | None = None,
+        respond: Respond | None = None,
+    ) -> None:
         self.status, self.body, self.delay, self.headers = status, body, delay, headers or {}
         self.respond = respond
         self.requests: list[SeenRequest] = []

@@ -47,23 +47,31 @@ def small_release(directory: Path, lines: list[str]) -> Path:
 
 
 SMALL = [
-    *(f'<https://w3id.org/krefeld-kg/id/place/p{i}> <http://www.w3.org/2000/01/rdf-schema#label> "p{i}"@de .'
-      for i in range(30)),
-    '<https://w3id.org/krefeld-kg/id/place/x> <http://www.w3.org/2003/01/geo/wgs84_pos#lat> '
+    *(
+        f'<https://w3id.org/krefeld-kg/id/place/p{i}> <http://www.w3.org/2000/01/rdf-schema#label> "p{i}"@de .'
+        for i in range(30)
+    ),
+    "<https://w3id.org/krefeld-kg/id/place/x> <http://www.w3.org/2003/01/geo/wgs84_pos#lat> "
     '"48.5000"^^<http://www.w3.org/2001/XMLSchema#decimal> .',
 ]
 
 
 def graphs(server: OxigraphServer) -> dict[str, int]:
-    answer = httpx.post(server.query_url, headers={"Accept": "application/sparql-results+json"}, data={
-        "query": "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"})
+    answer = httpx.post(
+        server.query_url,
+        headers={"Accept": "application/sparql-results+json"},
+        data={"query": "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"},
+    )
     answer.raise_for_status()
     return {b["g"]["value"]: int(b["n"]["value"]) for b in answer.json()["results"]["bindings"]}
 
 
 def default_graph_size(server: OxigraphServer) -> int:
-    answer = httpx.post(server.query_url, headers={"Accept": "application/sparql-results+json"},
-                        data={"query": "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"})
+    answer = httpx.post(
+        server.query_url,
+        headers={"Accept": "application/sparql-results+json"},
+        data={"query": "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"},
+    )
     return int(answer.json()["results"]["bindings"][0]["n"]["value"])
 
 
@@ -77,10 +85,17 @@ def content(server: OxigraphServer, graph: str) -> set[str]:
 def server(tmp_path: Path) -> Iterator[OxigraphServer]:
     with OxigraphServer(tmp_path / "store") as running:
         # Someone else's named graph and default graph, which publishing must never touch.
-        httpx.put(running.store_url, params={"graph": OTHER}, headers={"Content-Type": "application/n-triples"},
-                  content=b"<https://example.org/a> <https://example.org/b> <https://example.org/c> .\n")
-        httpx.post(running.store_url + "?default", headers={"Content-Type": "application/n-triples"},
-                   content=b"<https://example.org/d> <https://example.org/e> <https://example.org/f> .\n")
+        httpx.put(
+            running.store_url,
+            params={"graph": OTHER},
+            headers={"Content-Type": "application/n-triples"},
+            content=b"<https://example.org/a> <https://example.org/b> <https://example.org/c> .\n",
+        )
+        httpx.post(
+            running.store_url + "?default",
+            headers={"Content-Type": "application/n-triples"},
+            content=b"<https://example.org/d> <https://example.org/e> <https://example.org/f> .\n",
+        )
         yield running
 
 
@@ -115,8 +130,13 @@ def test_publish_replaces_the_previous_release(server: OxigraphServer, release_d
 def test_publish_by_sparql_update_in_chunks(server: OxigraphServer, release_dir: Path) -> None:
     release = read_release(release_dir)
     reports: list[tuple[int, int]] = []
-    result = publish(release, update_endpoint=server.update_url, chunk_size=1000, policy=SAFE,
-                     progress=lambda done, total: reports.append((done, total)))
+    result = publish(
+        release,
+        update_endpoint=server.update_url,
+        chunk_size=1000,
+        policy=SAFE,
+        progress=lambda done, total: reports.append((done, total)),
+    )
     n = len(release.triples)
     assert result.ok and result.method == "SPARQL Update"
     assert (result.check.store_triples, result.check.sample_size, result.check.sample_found) == (n, 200, 200)
@@ -125,14 +145,16 @@ def test_publish_by_sparql_update_in_chunks(server: OxigraphServer, release_dir:
     expected = {str(t) for t in release.triples}
     assert len(content(server, DATASET) ^ expected) <= 10  # only canonicalised decimals may differ in spelling
 
-    code, out, err, _ = run("--update-endpoint", server.update_url, "--release", str(release_dir), "--graph",
-                            "https://example.org/graph/kg")
+    code, out, err, _ = run(
+        "--update-endpoint", server.update_url, "--release", str(release_dir), "--graph", "https://example.org/graph/kg"
+    )
     assert code == 0, err and "SPARQL Update" in out
     assert graphs(server)["https://example.org/graph/kg"] == n
 
 
-def test_interrupted_upload_leaves_the_published_graph_alone(server: OxigraphServer, release_dir: Path,
-                                                               tmp_path: Path) -> None:
+def test_interrupted_upload_leaves_the_published_graph_alone(
+    server: OxigraphServer, release_dir: Path, tmp_path: Path
+) -> None:
     full = read_release(release_dir)
     publish(full, graph_store=server.store_url, policy=SAFE)
     before = content(server, DATASET)
@@ -159,18 +181,31 @@ def test_connection_refused_with_default_timeouts(release_dir: Path) -> None:
     assert err == f"error: cannot connect to {url}: connection refused (gave up after 4 attempts)\n"
 
 
-@pytest.mark.parametrize(("status", "message", "tries"), [
-    (401, "refused access (HTTP 401 Unauthorized): give --user/--password or set $KREFELD_KG_TOKEN", 1),
-    (403, "refused access (HTTP 403 Forbidden)", 1),
-    (500, "answered HTTP 500 Internal Server Error: disk full (gave up after 4 attempts)", 4),
-])
+@pytest.mark.parametrize(
+    ("status", "message", "tries"),
+    [
+        (401, "refused access (HTTP 401 Unauthorized): give --user/--password or set $KREFELD_KG_TOKEN", 1),
+        (403, "refused access (HTTP 403 Forbidden)", 1),
+        (500, "answered HTTP 500 Internal Server Error: disk full (gave up after 4 attempts)", 4),
+    ],
+)
 def test_http_errors_exit_2_with_one_line(status: int, message: str, tries: int, tmp_path: Path) -> None:
     release = small_release(tmp_path / "small", SMALL)
     with FakeServer(status=status, body=b"disk full\n") as fake:
         for option in ("--graph-store", "--update-endpoint"):
             fake.requests.clear()
-            code, _, err, seconds = run(option, fake.url + "/update", "--release", str(release), "--timeout", "0.5",
-                                          "--user", "alice", "--password", "pw")
+            code, _, err, seconds = run(
+                option,
+                fake.url + "/update",
+                "--release",
+                str(release),
+                "--timeout",
+                "0.5",
+                "--user",
+                "alice",
+                "--password",
+                "pw",
+            )
             assert code == 2 and seconds < 30, err
             assert err.count("\n") == 1 and message in err and "Traceback" not in err
             assert len(fake.requests) == tries
@@ -180,8 +215,7 @@ def test_http_errors_exit_2_with_one_line(status: int, message: str, tries: int,
 def test_slow_store_times_out(tmp_path: Path) -> None:
     release = small_release(tmp_path / "small", SMALL)
     with FakeServer(status=204, body=b"", delay=3.0) as fake:
-        code, _, err, seconds = run("--graph-store", fake.url + "/store", "--release", str(release),
-                                    "--timeout", "0.5")
+        code, _, err, seconds = run("--graph-store", fake.url + "/store", "--release", str(release), "--timeout", "0.5")
     assert code == 2 and seconds < 5
     assert "no answer from" in err and "within 0.5 s" in err and err.count("\n") == 1
 

@@ -30,8 +30,9 @@ POLICY = RetryPolicy(timeout=20.0, attempts=2, backoff=0.1, deadline=30.0)
 def wikidata(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OxigraphServer]:
     with OxigraphServer(tmp_path_factory.mktemp("wikidata") / "store") as server:
         for path in sorted(FIXTURE.glob("*.ttl")):
-            httpx.post(server.store_url + "?default", content=path.read_bytes(),
-                       headers={"Content-Type": "text/turtle"}).raise_for_status()
+            httpx.post(
+                server.store_url + "?default", content=path.read_bytes(), headers={"Content-Type": "text/turtle"}
+            ).raise_for_status()
         yield server
 
 
@@ -41,8 +42,11 @@ def report(wikidata: OxigraphServer, release_dir: Path) -> Report:
 
 
 def fact(report: Report, kind: str, subject: str, obj: str, aspect: str) -> Fact:
-    found = [f for f in report.facts if f.kind == kind and f.subject.startswith(subject)
-             and f.object.startswith(obj) and f.aspect == aspect]
+    found = [
+        f
+        for f in report.facts
+        if f.kind == kind and f.subject.startswith(subject) and f.object.startswith(obj) and f.aspect == aspect
+    ]
     assert len(found) == 1, (kind, subject, obj, aspect, found)
     return found[0]
 
@@ -62,7 +66,10 @@ def test_twinnings(report: Report) -> None:
     assert twin("place:uljanowsk", "end") == ("missing-here", "", "2022-03-31")
     assert twin("place:kayseri (Q48338)", "exists") == ("missing-in-wikidata", "yes", "")
     assert twin("place:kayseri-grossstadtgemeinde (Q28479134)", "exists") == (
-        "missing-here", "", "yes (since 2008-06-25)")
+        "missing-here",
+        "",
+        "yes (since 2008-06-25)",
+    )
     assert twin("place:kropyvnytskyi", "exists")[0] == "missing-here"
     assert not any(f.object.startswith("place:leiden") and f.subject.startswith("place:venlo") for f in report.facts)
     assert any("landkreis-oder-spree" in note for note in report.not_compared)
@@ -105,8 +112,9 @@ wd:Q999999999 rdfs:label "Somewhere"@en, "Irgendwo"@de .
 
 def test_cli_formats_and_exit_codes(wikidata: OxigraphServer, release_dir: Path) -> None:
     def run(*args: str) -> tuple[int, str, str]:
-        result = CliRunner().invoke(reconcile_command, ["--endpoint", wikidata.query_url, "--release",
-                                                        str(release_dir), *args])
+        result = CliRunner().invoke(
+            reconcile_command, ["--endpoint", wikidata.query_url, "--release", str(release_dir), *args]
+        )
         return result.exit_code, result.stdout, result.stderr
 
     code, out, _ = run()
@@ -127,8 +135,19 @@ def test_cli_formats_and_exit_codes(wikidata: OxigraphServer, release_dir: Path)
 def test_batched_values_queries_with_a_user_agent(release_dir: Path) -> None:
     empty = b'{"head": {"vars": []}, "results": {"bindings": []}}'
     with FakeServer(status=200, body=empty, headers={"Content-Type": "application/sparql-results+json"}) as fake:
-        result = CliRunner().invoke(reconcile_command, ["--endpoint", fake.url + "/sparql", "--release",
-                                                        str(release_dir), "--batch-size", "3", "--format", "json"])
+        result = CliRunner().invoke(
+            reconcile_command,
+            [
+                "--endpoint",
+                fake.url + "/sparql",
+                "--release",
+                str(release_dir),
+                "--batch-size",
+                "3",
+                "--format",
+                "json",
+            ],
+        )
     assert result.exit_code == 0, result.stderr
     queries = [parse_qs(r.body.decode())["query"][0] for r in fake.requests]
     assert all(r.headers["User-Agent"].startswith("krefeld-kg/") for r in fake.requests)
@@ -143,8 +162,9 @@ def test_unreachable_or_failing_endpoint_exits_2(release_dir: Path) -> None:
     for endpoint, expected in ((url, "connection refused"), (None, "HTTP 500 Internal Server Error: overloaded")):
         with FakeServer(status=500, body=b"overloaded\n") as fake:
             started = time.monotonic()
-            result = CliRunner().invoke(reconcile_command, ["--endpoint", endpoint or fake.url, "--release",
-                                                            str(release_dir), "--timeout", "1"])
+            result = CliRunner().invoke(
+                reconcile_command, ["--endpoint", endpoint or fake.url, "--release", str(release_dir), "--timeout", "1"]
+            )
         assert result.exit_code == 2 and time.monotonic() - started < 10
         assert expected in result.stderr and result.stderr.count("\n") == 1 and result.stdout == ""
 

@@ -134,10 +134,16 @@ def test_connection_refused_is_one_clear_line() -> None:
     assert "connection refused" in str(info.value) and url in str(info.value) and "\n" not in str(info.value)
 
 
-@pytest.mark.parametrize(("status", "expected", "attempts"), [
-    (500, "HTTP 500", 3), (503, "HTTP 503", 3), (401, "refused access", 1), (403, "refused access", 1),
-    (404, "right endpoint URL", 1),
-])
+@pytest.mark.parametrize(
+    ("status", "expected", "attempts"),
+    [
+        (500, "HTTP 500", 3),
+        (503, "HTTP 503", 3),
+        (401, "refused access", 1),
+        (403, "refused access", 1),
+        (404, "right endpoint URL", 1),
+    ],
+)
 def test_http_errors(status: int, expected: str, attempts: int) -> None:
     with FakeServer(status=status, body=b"store says no\nsecond line\n") as fake, pytest.raises(RemoteError) as info:
         RemoteEngine(fake.url + "/sparql", policy=FAST).ask("ASK {}")
@@ -179,8 +185,9 @@ def test_requests_carry_user_agent_credentials_and_default_graph() -> None:
 def loaded(release_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[OxigraphServer]:
     with OxigraphServer(tmp_path_factory.mktemp("oxigraph") / "store") as server:
         data = (release_dir / "krefeld-kg.nt").read_bytes()
-        httpx.put(server.store_url, params={"graph": DATASET}, content=data,
-                  headers={"Content-Type": "application/n-triples"}).raise_for_status()
+        httpx.put(
+            server.store_url, params={"graph": DATASET}, content=data, headers={"Content-Type": "application/n-triples"}
+        ).raise_for_status()
         yield server
 
 
@@ -198,7 +205,8 @@ def test_every_catalogue_query_gives_the_same_rows_remotely(loaded: OxigraphServ
         assert there.variables == here.variables, named.name
         ordered = "ORDER BY" in named.text.upper()
         assert (there.rows if ordered else sorted(there.rows, key=str)) == (
-            here.rows if ordered else sorted(here.rows, key=str)), named.name
+            here.rows if ordered else sorted(here.rows, key=str)
+        ), named.name
 
 
 def test_remote_query_helper_renders_like_the_local_run(loaded: OxigraphServer, local: OxigraphEngine) -> None:

@@ -21,8 +21,12 @@ JSON_LD = "application/ld+json; charset=utf-8"
 N_TRIPLES = "application/n-triples; charset=utf-8"
 RDF_XML = "application/rdf+xml; charset=utf-8"
 TEXT = "text/plain; charset=utf-8"
-PARSERS = {TURTLE: ox.RdfFormat.TURTLE, JSON_LD: ox.RdfFormat.JSON_LD, N_TRIPLES: ox.RdfFormat.N_TRIPLES,
-           RDF_XML: ox.RdfFormat.RDF_XML}
+PARSERS = {
+    TURTLE: ox.RdfFormat.TURTLE,
+    JSON_LD: ox.RdfFormat.JSON_LD,
+    N_TRIPLES: ox.RdfFormat.N_TRIPLES,
+    RDF_XML: ox.RdfFormat.RDF_XML,
+}
 KREFELD = f"{DEFAULT_BASE}id/place/krefeld"
 
 
@@ -161,7 +165,7 @@ def test_etags_differ_per_variant(client: TestClient) -> None:
     ("headers", "status"),
     [
         ({"If-None-Match": "{etag}"}, 304),
-        ({"If-None-Match": 'W/{etag}'}, 304),
+        ({"If-None-Match": "W/{etag}"}, 304),
         ({"If-None-Match": '"other", {etag}'}, 304),
         ({"If-None-Match": "*"}, 304),
         ({"If-None-Match": '"other"'}, 200),
@@ -208,10 +212,16 @@ def test_description_holds_cbd_fragments_labels_and_incoming(client: TestClient,
     start = f"<{DEFAULT_BASE}id/membership/krefeld--krzn#start>"
     subjects = {s for s, _, _ in triples}
     assert {ms, interval, start} <= subjects, "fragment nodes belong to their resource"
-    assert (f"<{DEFAULT_BASE}id/cooperation/krzn>", "<http://www.w3.org/2000/01/rdf-schema#label>",
-            '"Kommunales Rechenzentrum Niederrhein"@de') in triples, "labels of what it links to"
-    assert (f"<{DEFAULT_BASE}id/cooperation/krzn>", "<http://www.w3.org/ns/org#hasMember>", f"<{KREFELD}>") \
-        not in triples, "only the resource's own statements, its links' labels and its incoming links"
+    assert (
+        f"<{DEFAULT_BASE}id/cooperation/krzn>",
+        "<http://www.w3.org/2000/01/rdf-schema#label>",
+        '"Kommunales Rechenzentrum Niederrhein"@de',
+    ) in triples, "labels of what it links to"
+    assert (
+        f"<{DEFAULT_BASE}id/cooperation/krzn>",
+        "<http://www.w3.org/ns/org#hasMember>",
+        f"<{KREFELD}>",
+    ) not in triples, "only the resource's own statements, its links' labels and its incoming links"
 
 
 def test_a_twinning_is_visible_from_both_cities(client: TestClient) -> None:

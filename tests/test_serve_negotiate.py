@@ -204,7 +204,7 @@ def test_with_values_opens_the_where_group() -> None:
 def _rows() -> tuple[list[str], list[list[ox.NamedNode | ox.Literal | ox.BlankNode | None]]]:
     iri = ox.NamedNode("http://example.org/a")
     return ["s", "o"], [
-        [iri, ox.Literal("Krefeld, \"Seidenstadt\"\n", language="de")],
+        [iri, ox.Literal('Krefeld, "Seidenstadt"\n', language="de")],
         [ox.BlankNode("b0"), ox.Literal("1", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer"))],
         [iri, None],
         [iri, ox.Literal("tab\there <&>")],

@@ -100,7 +100,7 @@ def test_a_twinning_shows_on_both_city_pages(client: TestClient) -> None:
 
 def test_sources_next_to_the_facts_and_per_relation(client: TestClient) -> None:
     markup = page(client, "/doc/place/krefeld")
-    aside = markup[markup.index('id="sources-h"'):markup.index("</aside>")]
+    aside = markup[markup.index('id="sources-h"') : markup.index("</aside>")]
     assert "Quelle eins" in aside and "Quelle zwei" in aside
     assert 'href="https://example.org/one"' in aside
     assert "Betreiber von example.org" in aside
@@ -145,9 +145,12 @@ def test_schema_org_json_ld(client: TestClient) -> None:
 
 def test_alternate_links_and_no_outside_assets(client: TestClient) -> None:
     markup = page(client, "/doc/place/krefeld")
-    for media_type, href in [("text/turtle", "/doc/place/krefeld.ttl"), ("application/ld+json",
-                             "/doc/place/krefeld.jsonld"), ("application/n-triples", "/doc/place/krefeld.nt"),
-                             ("application/rdf+xml", "/doc/place/krefeld.rdf")]:
+    for media_type, href in [
+        ("text/turtle", "/doc/place/krefeld.ttl"),
+        ("application/ld+json", "/doc/place/krefeld.jsonld"),
+        ("application/n-triples", "/doc/place/krefeld.nt"),
+        ("application/rdf+xml", "/doc/place/krefeld.rdf"),
+    ]:
         assert f'<link rel="alternate" type="{media_type}" href="{href}"' in markup
     assert not re.search(r"<script[^>]*\bsrc=", markup), "no script files"
     for tag in re.findall(r"<(?:link|img|iframe|source)\b[^>]*>", markup):
@@ -171,7 +174,7 @@ def test_map_for_places_with_coordinates_only(client: TestClient) -> None:
 def test_index_pages(client: TestClient) -> None:
     markup = page(client, "/doc/place/")
     assert "Orte (4 Einträge)" in text_of(markup)
-    listed = re.findall(r'<li><a href="/doc/place/([a-z-]+)"', markup[markup.index('<ul class="index">'):])
+    listed = re.findall(r'<li><a href="/doc/place/([a-z-]+)"', markup[markup.index('<ul class="index">') :])
     assert listed == ["charlotte", "duisburg", "krefeld", "nowhere-town"], "alphabetical by name"
     assert "Places (4 entries)" in text_of(page(client, "/doc/place/?lang=en"))
 

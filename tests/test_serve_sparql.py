@@ -96,8 +96,12 @@ def test_query_forms_and_formats(
     elif method == "POST form":
         response = client.post("/sparql", data={"query": query, **params}, headers=headers)
     else:
-        response = client.post("/sparql", params=params, content=query.encode(),
-                               headers={**headers, "Content-Type": "application/sparql-query"})
+        response = client.post(
+            "/sparql",
+            params=params,
+            content=query.encode(),
+            headers={**headers, "Content-Type": "application/sparql-query"},
+        )
     assert response.status_code == status, response.text[:400]
     assert media_type(response) == expected
     assert "Accept" in response.headers["vary"]
@@ -108,8 +112,10 @@ def test_query_forms_and_formats(
         if query == ASK:
             assert bool(parsed) is True
         else:
-            assert {s["label"] for s in parsed} == {ox.Literal("Krefeld", language="de"),
-                                                    ox.Literal("Krefeld", language="en")}
+            assert {s["label"] for s in parsed} == {
+                ox.Literal("Krefeld", language="de"),
+                ox.Literal("Krefeld", language="en"),
+            }
     if status == 200 and expected in GRAPHS:
         triples = list(ox.parse(response.content, format=GRAPHS[expected]))
         assert triples and all(q.subject == ox.NamedNode(f"{DEFAULT_BASE}id/place/krefeld") for q in triples)
@@ -123,23 +129,47 @@ ERRORS = [
     ("GET", "/sparql?query=" + quote("SELECT * WHERE { ?s ?p ?o } LIMIT x"), {}, None, 400, "syntax"),
     ("GET", "/sparql?query=ASK%7B%7D&query=ASK%7B%7D", {}, None, 400, "exactly one"),
     ("GET", "/sparql?query=", {}, None, 400, "empty"),
-    ("GET", "/sparql?" + urlencode({"query": "SELECT * { SERVICE <http://example.org/> { ?s ?p ?o } }"}), {}, None,
-     403, "SERVICE"),
+    (
+        "GET",
+        "/sparql?" + urlencode({"query": "SELECT * { SERVICE <http://example.org/> { ?s ?p ?o } }"}),
+        {},
+        None,
+        403,
+        "SERVICE",
+    ),
     ("GET", "/sparql?" + urlencode({"update": "CLEAR ALL"}), {}, None, 403, "read-only"),
-    ("GET", "/sparql?" + urlencode({"query": "INSERT DATA { <http://a> <http://b> <http://c> }"}), {}, None, 403,
-     "read-only"),
+    (
+        "GET",
+        "/sparql?" + urlencode({"query": "INSERT DATA { <http://a> <http://b> <http://c> }"}),
+        {},
+        None,
+        403,
+        "read-only",
+    ),
     ("POST", "/sparql", {"Content-Type": "application/x-www-form-urlencoded"}, "update=CLEAR%20ALL", 403, "read-only"),
     ("POST", "/sparql", {"Content-Type": "application/sparql-update"}, "CLEAR ALL", 403, "read-only"),
     ("POST", "/sparql", {"Content-Type": "text/plain"}, "ASK {}", 415, "application/sparql-query"),
     ("POST", "/sparql", {"Content-Type": "application/json"}, "{}", 415, "application/sparql-query"),
     ("POST", "/sparql", {}, "ASK {}", 415, "application/sparql-query"),
     ("POST", "/sparql", {"Content-Type": "application/x-www-form-urlencoded"}, "format=json", 400, "no query"),
-    ("POST", "/sparql", {"Content-Type": "application/x-www-form-urlencoded"}, "query=ASK%7B%7D&query=ASK%7B%7D",
-     400, "exactly one"),
+    (
+        "POST",
+        "/sparql",
+        {"Content-Type": "application/x-www-form-urlencoded"},
+        "query=ASK%7B%7D&query=ASK%7B%7D",
+        400,
+        "exactly one",
+    ),
     ("POST", "/sparql", {"Content-Type": "application/sparql-query"}, b"ASK {} \xff", 400, "UTF-8"),
     ("POST", "/sparql", {"Content-Type": "application/sparql-query"}, "ASK {}" + " " * MAX_BYTES, 413, "bytes"),
-    ("POST", "/sparql", {"Content-Type": "application/x-www-form-urlencoded"}, "query=" + "x" * MAX_BYTES, 413,
-     "bytes"),
+    (
+        "POST",
+        "/sparql",
+        {"Content-Type": "application/x-www-form-urlencoded"},
+        "query=" + "x" * MAX_BYTES,
+        413,
+        "bytes",
+    ),
     ("GET", "/sparql?" + urlencode({"query": "ASK {}" + " " * MAX_BYTES}), {}, None, 413, "bytes"),
     ("GET", "/sparql?query=" + "%20" * MAX_BYTES * 2, {}, None, 414, "POST"),
     ("PUT", "/sparql", {}, "ASK {}", 405, ""),
@@ -150,7 +180,12 @@ ERRORS = [
 
 @pytest.mark.parametrize(("method", "path", "headers", "body", "status", "words"), ERRORS)
 def test_errors(
-    client: TestClient, method: str, path: str, headers: dict[str, str], body: str | bytes | None, status: int,
+    client: TestClient,
+    method: str,
+    path: str,
+    headers: dict[str, str],
+    body: str | bytes | None,
+    status: int,
     words: str,
 ) -> None:
     content = body.encode() if isinstance(body, str) else body
@@ -171,14 +206,18 @@ def test_a_syntax_error_from_the_form_comes_back_in_the_form(client: TestClient)
 
 
 def test_row_limit_cuts_results_and_says_so(client: TestClient) -> None:
-    response = client.get("/sparql", params={"query": "SELECT * WHERE { ?s ?p ?o }"},
-                          headers={"Accept": "application/sparql-results+json"})
+    response = client.get(
+        "/sparql",
+        params={"query": "SELECT * WHERE { ?s ?p ?o }"},
+        headers={"Accept": "application/sparql-results+json"},
+    )
     assert response.status_code == 200
     assert len(response.json()["results"]["bindings"]) == ROW_LIMIT
     assert response.headers["x-result-truncated"] == "true"
     assert response.headers["x-result-limit"] == str(ROW_LIMIT)
-    graph = client.get("/sparql", params={"query": "CONSTRUCT WHERE { ?s ?p ?o }"},
-                       headers={"Accept": "application/n-triples"})
+    graph = client.get(
+        "/sparql", params={"query": "CONSTRUCT WHERE { ?s ?p ?o }"}, headers={"Accept": "application/n-triples"}
+    )
     assert len(graph.text.strip().splitlines()) == ROW_LIMIT
     small = client.get("/sparql", params={"query": ASK}, headers={"Accept": "application/sparql-results+json"})
     assert "x-result-truncated" not in small.headers
@@ -189,8 +228,11 @@ def test_default_and_named_graph_parameters(client: TestClient) -> None:
     everything = client.get("/sparql", params={"query": query}, headers={"Accept": "text/csv"})
     assert int(everything.text.split()[1]) > 50
     # the data lives in the default graph; a named graph that does not exist holds nothing
-    nothing = client.get("/sparql", params={"query": query, "default-graph-uri": "http://example.org/none"},
-                         headers={"Accept": "text/csv"})
+    nothing = client.get(
+        "/sparql",
+        params={"query": query, "default-graph-uri": "http://example.org/none"},
+        headers={"Accept": "text/csv"},
+    )
     assert nothing.text.split()[1] == "0"
 
 
@@ -212,11 +254,14 @@ def test_cors(client: TestClient) -> None:
     assert "ETag" in simple.headers["access-control-expose-headers"]
     error = client.get("/sparql", params={"query": "nonsense"}, headers={"Origin": "https://example.org"})
     assert error.status_code == 400 and error.headers["access-control-allow-origin"] == "*"
-    preflight = client.options("/sparql", headers={
-        "Origin": "https://example.org",
-        "Access-Control-Request-Method": "POST",
-        "Access-Control-Request-Headers": "content-type, accept",
-    })
+    preflight = client.options(
+        "/sparql",
+        headers={
+            "Origin": "https://example.org",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type, accept",
+        },
+    )
     assert preflight.status_code == 200
     assert "POST" in preflight.headers["access-control-allow-methods"]
     assert "content-type" in preflight.headers["access-control-allow-headers"].lower()
@@ -228,8 +273,10 @@ def test_cors(client: TestClient) -> None:
 def test_service_description(client: TestClient) -> None:
     response = client.get("/sparql", headers={"Accept": "text/turtle"})
     assert response.status_code == 200 and media_type(response) == "text/turtle"
-    triples = {(str(q.subject), str(q.predicate), str(q.object))
-               for q in ox.parse(response.content, format=ox.RdfFormat.TURTLE)}
+    triples = {
+        (str(q.subject), str(q.predicate), str(q.object))
+        for q in ox.parse(response.content, format=ox.RdfFormat.TURTLE)
+    }
     sd = "http://www.w3.org/ns/sparql-service-description#"
     endpoint = "<http://testserver/sparql>"
     assert (endpoint, f"<{sd}endpoint>", endpoint) in triples
@@ -253,12 +300,21 @@ def test_html_results_link_resources(client: TestClient) -> None:
 
 
 def test_results_are_read_only(client: TestClient) -> None:
-    before = client.get("/sparql", params={"query": "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }"},
-                        headers={"Accept": "application/sparql-results+json"}).json()
-    client.post("/sparql", content=b"INSERT DATA { <http://a> <http://b> <http://c> }",
-                headers={"Content-Type": "application/sparql-update"})
-    after = client.get("/sparql", params={"query": "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }"},
-                       headers={"Accept": "application/sparql-results+json"}).json()
+    before = client.get(
+        "/sparql",
+        params={"query": "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }"},
+        headers={"Accept": "application/sparql-results+json"},
+    ).json()
+    client.post(
+        "/sparql",
+        content=b"INSERT DATA { <http://a> <http://b> <http://c> }",
+        headers={"Content-Type": "application/sparql-update"},
+    )
+    after = client.get(
+        "/sparql",
+        params={"query": "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }"},
+        headers={"Accept": "application/sparql-results+json"},
+    ).json()
     assert json.dumps(before) == json.dumps(after)
 
 

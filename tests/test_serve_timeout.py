@@ -34,9 +34,22 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     release: Path = write_release(tmp_path_factory.mktemp("timeout") / "dist")
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-c", "from krefeld_kg.serve.command import serve; serve()", "--release", str(release),
-         "--port", str(port), "--timeout", str(TIMEOUT), "--workers", "2", "--no-access-log", "--log-level",
-         "warning"],
+        [
+            sys.executable,
+            "-c",
+            "from krefeld_kg.serve.command import serve; serve()",
+            "--release",
+            str(release),
+            "--port",
+            str(port),
+            "--timeout",
+            str(TIMEOUT),
+            "--workers",
+            "2",
+            "--no-access-log",
+            "--log-level",
+            "warning",
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
@@ -64,8 +77,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 def query(url: str, text: str) -> httpx.Response:
-    return httpx.get(f"{url}/sparql", params={"query": text}, headers={"Accept": "application/sparql-results+json"},
-                     timeout=30)
+    return httpx.get(
+        f"{url}/sparql", params={"query": text}, headers={"Accept": "application/sparql-results+json"}, timeout=30
+    )
 
 
 def test_a_runaway_query_is_stopped_and_others_are_served(server: str) -> None:
@@ -130,9 +144,18 @@ def test_head_over_real_http(server: str) -> None:
 
 def test_the_command_refuses_a_missing_release(tmp_path: Path) -> None:
     result = subprocess.run(
-        [sys.executable, "-c", "from krefeld_kg.serve.command import serve; serve()", "--release",
-         str(tmp_path / "nothing"), "--port", str(free_port())],
-        capture_output=True, text=True, timeout=60,
+        [
+            sys.executable,
+            "-c",
+            "from krefeld_kg.serve.command import serve; serve()",
+            "--release",
+            str(tmp_path / "nothing"),
+            "--port",
+            str(free_port()),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 2
     assert "run `krefeld-kg build` first" in result.stderr
@@ -152,6 +175,7 @@ def test_a_query_that_eats_memory_kills_only_its_worker(tmp_path: Path) -> None:
             if client.get("/healthz").json()["workers"]["alive"] == 1:
                 break
             time.sleep(0.05)
-        counted = client.get("/sparql", params={"query": "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }"},
-                             headers={"Accept": "text/csv"})
+        counted = client.get(
+            "/sparql", params={"query": "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }"}, headers={"Accept": "text/csv"}
+        )
         assert counted.status_code == 200 and int(counted.text.split()[1]) > 50

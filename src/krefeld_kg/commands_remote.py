@@ -50,8 +50,11 @@ def _errors(func: F) -> F:
             return func(*args, **kwargs)
         except VerificationFailed as exc:
             check = exc.check
-            click.echo(f"  release {exc.release_triples:,} triples, store {check.store_triples:,} triples; "
-                       f"{check.sample_found:,} of {check.sample_size:,} checked triples found", err=True)
+            click.echo(
+                f"  release {exc.release_triples:,} triples, store {check.store_triples:,} triples; "
+                f"{check.sample_found:,} of {check.sample_size:,} checked triples found",
+                err=True,
+            )
             click.echo(f"error: verification failed: {exc}", err=True)
             raise SystemExit(EXIT_VERIFY) from None
         except KrefeldKGError as exc:
@@ -65,23 +68,38 @@ def _errors(func: F) -> F:
 
 
 def _auth_options(func: F) -> F:
-    func = click.option("--timeout", type=click.FloatRange(0.1, 600), default=10.0, show_default=True,
-                        help="Seconds to wait for each answer; transient failures are retried with backoff.")(func)
-    func = click.option("--password", envvar=PASSWORD_ENV, show_envvar=True, metavar="PASSWORD",
-                        help="HTTP Basic password (better from the environment).")(func)
-    func = click.option("--user", metavar="NAME",
-                        help=f"HTTP Basic user; without it a bearer token is taken from ${TOKEN_ENV} if set.")(func)
+    func = click.option(
+        "--timeout",
+        type=click.FloatRange(0.1, 600),
+        default=10.0,
+        show_default=True,
+        help="Seconds to wait for each answer; transient failures are retried with backoff.",
+    )(func)
+    func = click.option(
+        "--password",
+        envvar=PASSWORD_ENV,
+        show_envvar=True,
+        metavar="PASSWORD",
+        help="HTTP Basic password (better from the environment).",
+    )(func)
+    func = click.option(
+        "--user", metavar="NAME", help=f"HTTP Basic user; without it a bearer token is taken from ${TOKEN_ENV} if set."
+    )(func)
     return func
 
 
 def endpoint_options(func: F) -> F:
     """``--endpoint URL --graph IRI|default`` plus credentials and timeout, for ``query`` and ``serve``."""
     func = _auth_options(func)
-    func = click.option("--graph", metavar="IRI|default",
-                        help="Graph the endpoint's queries read as default graph: an IRI, 'default' for the "
-                             "store's default graph; without it the dataset IRI that `publish` loads into.")(func)
-    func = click.option("--endpoint", metavar="URL",
-                        help="Query a remote SPARQL endpoint instead of the built release.")(func)
+    func = click.option(
+        "--graph",
+        metavar="IRI|default",
+        help="Graph the endpoint's queries read as default graph: an IRI, 'default' for the "
+        "store's default graph; without it the dataset IRI that `publish` loads into.",
+    )(func)
+    func = click.option(
+        "--endpoint", metavar="URL", help="Query a remote SPARQL endpoint instead of the built release."
+    )(func)
     return func
 
 
@@ -108,8 +126,14 @@ def _check_iri(value: str, option: str) -> str:
     return value
 
 
-def remote_engine(endpoint: str, graph: str | None = None, base: str = DEFAULT_BASE, user: str | None = None,
-                  password: str | None = None, timeout: float = 10.0) -> RemoteEngine:
+def remote_engine(
+    endpoint: str,
+    graph: str | None = None,
+    base: str = DEFAULT_BASE,
+    user: str | None = None,
+    password: str | None = None,
+    timeout: float = 10.0,
+) -> RemoteEngine:
     """A RemoteEngine for ``endpoint`` reading ``graph`` (None: the dataset IRI; 'default': the default graph)."""
     from .namespaces import resource_iri
     from .remote import RemoteEngine
@@ -120,13 +144,23 @@ def remote_engine(endpoint: str, graph: str | None = None, base: str = DEFAULT_B
         graph = None
     else:
         graph = _check_iri(graph, "--graph")
-    return RemoteEngine(endpoint, default_graph=graph, credentials=_credentials(user, password),
-                        policy=_policy(timeout))
+    return RemoteEngine(
+        endpoint, default_graph=graph, credentials=_credentials(user, password), policy=_policy(timeout)
+    )
 
 
-def run_remote_query(name_or_file: str, given: dict[str, str], fmt: str, base: str = DEFAULT_BASE, *,
-                     endpoint: str, graph: str | None = None, user: str | None = None, password: str | None = None,
-                     timeout: float = 10.0) -> str:
+def run_remote_query(
+    name_or_file: str,
+    given: dict[str, str],
+    fmt: str,
+    base: str = DEFAULT_BASE,
+    *,
+    endpoint: str,
+    graph: str | None = None,
+    user: str | None = None,
+    password: str | None = None,
+    timeout: float = 10.0,
+) -> str:
     """``query NAME --endpoint URL``: the catalogue query on a remote endpoint, rendered like a local run."""
     from . import query as q
 
@@ -160,19 +194,46 @@ class _Bar:
 
 @click.command()
 @click.option("--graph-store", metavar="URL", help="SPARQL 1.1 Graph Store Protocol endpoint (Oxigraph: …/store).")
-@click.option("--update-endpoint", metavar="URL",
-              help="SPARQL 1.1 Update endpoint: loads in chunks without --graph-store, or switches graphs with it.")
-@click.option("--endpoint", "query_endpoint", metavar="URL",
-              help="Query endpoint for verifying an Update-only load [default: beside --update-endpoint].")
+@click.option(
+    "--update-endpoint",
+    metavar="URL",
+    help="SPARQL 1.1 Update endpoint: loads in chunks without --graph-store, or switches graphs with it.",
+)
+@click.option(
+    "--endpoint",
+    "query_endpoint",
+    metavar="URL",
+    help="Query endpoint for verifying an Update-only load [default: beside --update-endpoint].",
+)
 @click.option("--graph", metavar="IRI", help="Named graph to replace [default: the release's dataset IRI].")
-@click.option("--release", "release_dir", type=click.Path(path_type=Path, file_okay=False), default=Path("dist"),
-              show_default=True, help="Directory of a built release.")
-@click.option("--chunk-size", type=click.IntRange(1), default=5000, show_default=True,
-              help="Triples per INSERT DATA request on the Update road.")
+@click.option(
+    "--release",
+    "release_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("dist"),
+    show_default=True,
+    help="Directory of a built release.",
+)
+@click.option(
+    "--chunk-size",
+    type=click.IntRange(1),
+    default=5000,
+    show_default=True,
+    help="Triples per INSERT DATA request on the Update road.",
+)
 @_auth_options
 @_errors
-def publish(graph_store: str | None, update_endpoint: str | None, query_endpoint: str | None, graph: str | None,
-            release_dir: Path, chunk_size: int, user: str | None, password: str | None, timeout: float) -> None:
+def publish(
+    graph_store: str | None,
+    update_endpoint: str | None,
+    query_endpoint: str | None,
+    graph: str | None,
+    release_dir: Path,
+    chunk_size: int,
+    user: str | None,
+    password: str | None,
+    timeout: float,
+) -> None:
     """Load the built release into a triple store as one named graph, replacing that graph only.
 
     The release goes into a staging graph first, is checked, and only then replaces the target graph (MOVE
@@ -189,10 +250,16 @@ def publish(graph_store: str | None, update_endpoint: str | None, query_endpoint
     release = read_release(release_dir, _check_iri(graph, "--graph") if graph else None)
     bar = _Bar("uploading")
     try:
-        result = publish_release(release, graph_store=graph_store, update_endpoint=update_endpoint,
-                                 query_endpoint=query_endpoint, credentials=_credentials(user, password),
-                                 policy=_policy(timeout),
-                                 chunk_size=chunk_size, progress=bar)
+        result = publish_release(
+            release,
+            graph_store=graph_store,
+            update_endpoint=update_endpoint,
+            query_endpoint=query_endpoint,
+            credentials=_credentials(user, password),
+            policy=_policy(timeout),
+            chunk_size=chunk_size,
+            progress=bar,
+        )
     finally:
         bar.close()
     where = graph_store or update_endpoint
@@ -200,27 +267,44 @@ def publish(graph_store: str | None, update_endpoint: str | None, query_endpoint
     shown = os.path.relpath(release.path) if release.path.resolve().is_relative_to(Path.cwd()) else release.path
     click.echo(f"published {shown} into <{result.graph}> at {where}")
     click.echo(f"  loaded by {result.method}; switched by {result.switch}")
-    click.echo(f"  release {result.release_triples:,} triples, store {check.store_triples:,} triples; "
-               f"{check.sample_found:,} of {check.sample_size:,} checked triples found")
+    click.echo(
+        f"  release {result.release_triples:,} triples, store {check.store_triples:,} triples; "
+        f"{check.sample_found:,} of {check.sample_size:,} checked triples found"
+    )
     click.echo(f"  {result.bytes_sent / 1e6:.1f} MB sent in {result.seconds:.2f} s")
 
 
 @click.command()
-@click.option("--endpoint", default=WIKIDATA_ENDPOINT, show_default=True, metavar="URL",
-              help="SPARQL endpoint with Wikidata's data model (the Wikidata Query Service or a copy).")
+@click.option(
+    "--endpoint",
+    default=WIKIDATA_ENDPOINT,
+    show_default=True,
+    metavar="URL",
+    help="SPARQL endpoint with Wikidata's data model (the Wikidata Query Service or a copy).",
+)
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
-@click.option("--release", "release_dir", type=click.Path(path_type=Path, file_okay=False), default=Path("dist"),
-              show_default=True, help="Directory of a built release.")
-@click.option("--base", default=DEFAULT_BASE, show_default=True, envvar="KREFELD_KG_BASE",
-              help="Base IRI of resource IRIs.")
-@click.option("--batch-size", type=click.IntRange(1, 500), default=100, show_default=True,
-              help="Wikidata items per VALUES query.")
-@click.option("--timeout", type=click.FloatRange(1, 600), default=30.0, show_default=True,
-              help="Seconds to wait for each answer.")
+@click.option(
+    "--release",
+    "release_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("dist"),
+    show_default=True,
+    help="Directory of a built release.",
+)
+@click.option(
+    "--base", default=DEFAULT_BASE, show_default=True, envvar="KREFELD_KG_BASE", help="Base IRI of resource IRIs."
+)
+@click.option(
+    "--batch-size", type=click.IntRange(1, 500), default=100, show_default=True, help="Wikidata items per VALUES query."
+)
+@click.option(
+    "--timeout", type=click.FloatRange(1, 600), default=30.0, show_default=True, help="Seconds to wait for each answer."
+)
 @click.option("--strict", is_flag=True, help="Exit 1 unless every compared fact agrees.")
 @_errors
-def reconcile(endpoint: str, fmt: str, release_dir: Path, base: str, batch_size: int, timeout: float,
-              strict: bool) -> None:
+def reconcile(
+    endpoint: str, fmt: str, release_dir: Path, base: str, batch_size: int, timeout: float, strict: bool
+) -> None:
     """Compare our twinnings (P190 with start/end time), memberships (P463) and founding dates (P571) with
     Wikidata for every entity linked by owl:sameAs; report each fact as agrees, differs, missing-in-wikidata
     or missing-here."""
@@ -230,8 +314,9 @@ def reconcile(endpoint: str, fmt: str, release_dir: Path, base: str, batch_size:
     from .remote import RemoteEngine, RetryPolicy
 
     ours = load_release(release_dir)
-    wikidata = RemoteEngine(endpoint, policy=RetryPolicy(timeout=timeout, attempts=3, backoff=min(1.0, timeout / 4),
-                                                         deadline=timeout * 2.5))
+    wikidata = RemoteEngine(
+        endpoint, policy=RetryPolicy(timeout=timeout, attempts=3, backoff=min(1.0, timeout / 4), deadline=timeout * 2.5)
+    )
     report = run_reconcile(ours, wikidata, base, batch_size, endpoint)
     click.echo(render(report, fmt), nl=False)
     if strict and any(f.status != "agrees" for f in report.facts):

@@ -44,6 +44,8 @@ def derive_in_place(
                     found = store.query(rule.text, default_graph=[ox.DefaultGraph(), ONTOLOGY_GRAPH])
                 except SyntaxError as exc:
                     raise QueryError(f"rule {rule.name}: {exc}") from None
+                if not isinstance(found, ox.QueryTriples):
+                    raise QueryError(f"rule {rule.name} must be a CONSTRUCT query")
                 store.extend([ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in found])
             if len(store) == before:
                 break

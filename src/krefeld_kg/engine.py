@@ -119,8 +119,8 @@ class OxigraphEngine:
 
     def ntriples(self) -> bytes:
         """The default graph as canonical N-Triples, in the store's order."""
-        out: bytes = self.store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())
-        return out
+        out = self.store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())
+        return out or b""
 
     def add(self, triples: Iterable[Triple]) -> None:
         # Term by term rather than through N-Triples text: a parser would relabel blank nodes, and derived

@@ -54,8 +54,8 @@ def turtle(source: Graph | OxigraphEngine, base: str = DEFAULT_BASE) -> bytes:
         return data
     nt = ntriples(source)
     triples = ox.parse(nt, format=ox.RdfFormat.N_TRIPLES)
-    result: bytes = ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=_used_prefixes(nt, base))
-    return result
+    result = ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=_used_prefixes(nt, base))
+    return result or b""
 
 
 def context(base: str = DEFAULT_BASE) -> dict[str, Any]:
@@ -104,10 +104,10 @@ def jsonld(source: Graph | OxigraphEngine, base: str = DEFAULT_BASE) -> bytes:
             node.setdefault(compact(triple.predicate.value), []).append(_value(triple.object, compact))
     graph = []
     for key in sorted(nodes):
-        node: dict[str, Any] = {"@id": key}
+        compacted: dict[str, Any] = {"@id": key}
         for prop, values in nodes[key].items():
-            node[prop] = values[0] if len(values) == 1 else values
-        graph.append(node)
+            compacted[prop] = values[0] if len(values) == 1 else values
+        graph.append(compacted)
     return (
         json.dumps({"@context": ctx, "@graph": graph}, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
     ).encode()

@@ -153,8 +153,14 @@ class GraphStore:
         self.url, self.credentials, self.policy = url, credentials, policy
         self.server = ""
 
-    def _request(self, method: str, graph: str, data: bytes | None = None, progress: Progress | None = None,
-                 accept: str | None = None) -> tuple[int, bytes, str]:
+    def _request(
+        self,
+        method: str,
+        graph: str,
+        data: bytes | None = None,
+        progress: Progress | None = None,
+        accept: str | None = None,
+    ) -> tuple[int, bytes, str]:
         import httpx
 
         headers = {"User-Agent": USER_AGENT, **self.credentials.headers()}
@@ -173,14 +179,24 @@ class GraphStore:
         def attempt(timeout: float) -> tuple[int, bytes, str]:
             try:
                 with httpx.Client(timeout=timeout, auth=auth, trust_env=False) as client:
-                    response = client.request(method, self.url, params={"graph": graph}, headers=headers,
-                                              content=None if data is None else chunks(data))
+                    response = client.request(
+                        method,
+                        self.url,
+                        params={"graph": graph},
+                        headers=headers,
+                        content=None if data is None else chunks(data),
+                    )
             except httpx.HTTPError as exc:
                 raise classify(exc, self.url, timeout) from None
             self.server = response.headers.get("Server", self.server)
             if response.status_code >= 400 and response.status_code != 404:
-                raise http_error(response.status_code, response.reason_phrase, response.content, self.url,
-                                 response.headers.get("Retry-After"))
+                raise http_error(
+                    response.status_code,
+                    response.reason_phrase,
+                    response.content,
+                    self.url,
+                    response.headers.get("Retry-After"),
+                )
             if response.status_code == 404 and method == "PUT":
                 raise http_error(404, response.reason_phrase, response.content, self.url)
             return response.status_code, response.content, response.headers.get("Content-Type", "")
@@ -227,16 +243,35 @@ def query_endpoint_for(update_endpoint: str) -> str:
 def _sparql_check(engine: RemoteEngine, graph: str, expected: list[ox.Triple]) -> Check:
     count = engine.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
     rows = " ".join(f"({t.subject} {t.predicate} {t.object})" for t in expected)
-    found = engine.select(
-        f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ VALUES (?s ?p ?o) {{ {rows} }} ?s ?p ?o }} }}"
-    ) if expected else None
+    found = (
+        engine.select(
+            f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ VALUES (?s ?p ?o) {{ {rows} }} ?s ?p ?o }} }}"
+        )
+        if expected
+        else None
+    )
     return Check(int(str(count.rows[0][0])), len(expected), int(str(found.rows[0][0])) if found else 0)
 
 
 _XSD = "http://www.w3.org/2001/XMLSchema#"
-_INTEGERS = {_XSD + n for n in ("integer", "int", "long", "short", "byte", "nonNegativeInteger", "positiveInteger",
-                                "nonPositiveInteger", "negativeInteger", "unsignedLong", "unsignedInt",
-                                "unsignedShort", "unsignedByte")}
+_INTEGERS = {
+    _XSD + n
+    for n in (
+        "integer",
+        "int",
+        "long",
+        "short",
+        "byte",
+        "nonNegativeInteger",
+        "positiveInteger",
+        "nonPositiveInteger",
+        "negativeInteger",
+        "unsignedLong",
+        "unsignedInt",
+        "unsignedShort",
+        "unsignedByte",
+    )
+}
 
 
 def _key(triple: ox.Triple) -> tuple[str, str, str]:
@@ -262,8 +297,9 @@ def _gsp_check(store: GraphStore, graph: str, expected: list[ox.Triple]) -> Chec
     return Check(len(held), len(expected), sum(1 for t in expected if _key(t) in held))
 
 
-def _insert_chunks(engine: RemoteEngine, graph: str, triples: list[ox.Triple], chunk: int,
-                   progress: Progress | None) -> int:
+def _insert_chunks(
+    engine: RemoteEngine, graph: str, triples: list[ox.Triple], chunk: int, progress: Progress | None
+) -> int:
     sent = 0
     for start in range(0, len(triples), chunk):
         body = (ox.serialize(triples[start : start + chunk], format=ox.RdfFormat.N_TRIPLES) or b"").decode("utf-8")
@@ -301,8 +337,9 @@ def publish(
     store = GraphStore(graph_store, credentials, policy) if graph_store else None
 
     def engine_for(update: str) -> RemoteEngine:
-        return RemoteEngine(query_endpoint or query_endpoint_for(update), update_endpoint=update,
-                            credentials=credentials, policy=policy)
+        return RemoteEngine(
+            query_endpoint or query_endpoint_for(update), update_endpoint=update, credentials=credentials, policy=policy
+        )
 
     engine = engine_for(update_endpoint) if update_endpoint and not store else None
     sent = 0
@@ -319,8 +356,9 @@ def publish(
         staged = _sparql_check(engine, staging, expected)
     if not staged.agrees(n):
         _drop_quietly(store, engine, staging)
-        raise VerificationFailed(f"the staging graph <{staging}> does not hold the release, so <{graph}> was left "
-                                 "unchanged", n, staged)
+        raise VerificationFailed(
+            f"the staging graph <{staging}> does not hold the release, so <{graph}> was left unchanged", n, staged
+        )
     switch_endpoint = update_endpoint or (store.sibling_update_endpoint() if store and find_update_endpoint else None)
     if switch_endpoint:
         _move(switch_endpoint, staging, graph, store, engine, credentials, policy)
@@ -338,14 +376,22 @@ def publish(
     return result
 
 
-def _move(endpoint: str, staging: str, graph: str, store: GraphStore | None, engine: RemoteEngine | None,
-          credentials: Credentials, policy: RetryPolicy) -> None:
+def _move(
+    endpoint: str,
+    staging: str,
+    graph: str,
+    store: GraphStore | None,
+    engine: RemoteEngine | None,
+    credentials: Credentials,
+    policy: RetryPolicy,
+) -> None:
     """MOVE the staging graph onto the target, in one request. MOVE is not idempotent (repeated after it took
     effect, it fails: the staging graph is gone), so it is sent once with a longer timeout, and after a transient
     failure repeated only if the staging graph is still there; the final verification has the last word."""
     once = RetryPolicy(timeout=max(policy.timeout, min(policy.deadline, 25.0)), attempts=1, deadline=policy.deadline)
-    switcher = RemoteEngine(engine.endpoint if engine else endpoint, update_endpoint=endpoint,
-                            credentials=credentials, policy=once)
+    switcher = RemoteEngine(
+        engine.endpoint if engine else endpoint, update_endpoint=endpoint, credentials=credentials, policy=once
+    )
     move = f"MOVE GRAPH <{staging}> TO GRAPH <{graph}>"
     try:
         switcher.update(move)
@@ -358,8 +404,9 @@ def _move(endpoint: str, staging: str, graph: str, store: GraphStore | None, eng
             assert engine is not None
             still_there = engine.ask(f"ASK {{ GRAPH <{staging}> {{ ?s ?p ?o }} }}")
         if still_there:
-            RemoteEngine(switcher.endpoint, update_endpoint=endpoint, credentials=credentials,
-                         policy=policy).update(move)
+            RemoteEngine(switcher.endpoint, update_endpoint=endpoint, credentials=credentials, policy=policy).update(
+                move
+            )
 
 
 def _drop_quietly(store: GraphStore | None, engine: RemoteEngine | None, staging: str) -> None:
@@ -368,7 +415,8 @@ def _drop_quietly(store: GraphStore | None, engine: RemoteEngine | None, staging
         if store:
             GraphStore(store.url, store.credentials, quick).delete(staging)
         elif engine:
-            RemoteEngine(engine.endpoint, update_endpoint=engine.update_endpoint, credentials=engine.credentials,
-                         policy=quick).update(f"DROP SILENT GRAPH <{staging}>")
+            RemoteEngine(
+                engine.endpoint, update_endpoint=engine.update_endpoint, credentials=engine.credentials, policy=quick
+            ).update(f"DROP SILENT GRAPH <{staging}>")
     except KrefeldKGError:
         pass

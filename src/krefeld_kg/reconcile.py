@@ -45,9 +45,23 @@ STATUSES = ("agrees", "differs", "missing-in-wikidata", "missing-here")
 FORMATS = ("table", "csv", "json")
 _KINDS = {"twinning": 0, "membership": 1, "founding": 2}
 _ASPECTS = {"exists": 0, "start": 1, "end": 2, "inception": 3}
-_PREFIXES = "\n".join(f"PREFIX {k}: <{v}>" for k, v in {
-    "wd": WD, "p": P, "ps": PS, "psv": PSV, "pq": PQ, "pqv": PQV, "wikibase": WIKIBASE, "rdfs": RDFS,
-    "kkg": KKG, "schema": SCHEMA, "org": ORG, "owl": OWL}.items())
+_PREFIXES = "\n".join(
+    f"PREFIX {k}: <{v}>"
+    for k, v in {
+        "wd": WD,
+        "p": P,
+        "ps": PS,
+        "psv": PSV,
+        "pq": PQ,
+        "pqv": PQV,
+        "wikibase": WIKIBASE,
+        "rdfs": RDFS,
+        "kkg": KKG,
+        "schema": SCHEMA,
+        "org": ORG,
+        "owl": OWL,
+    }.items()
+)
 
 
 @dataclass(frozen=True)
@@ -149,7 +163,7 @@ def _date_fact(base: Fact, ours: list[Node], theirs: Iterable[tuple[str, int | N
 
 def qid(term: Node | str) -> str | None:
     text = str(term)
-    return text[len(str(WD)):] if text.startswith(str(WD)) and re.match(r"^[QP]\d+$", text[len(str(WD)):]) else None
+    return text[len(str(WD)) :] if text.startswith(str(WD)) and re.match(r"^[QP]\d+$", text[len(str(WD)) :]) else None
 
 
 def _batches(items: list[str], size: int) -> Iterable[list[str]]:
@@ -166,7 +180,7 @@ def statements(
     for chunk in _batches(sorted(set(items)), batch):
         query = f"""{_PREFIXES}
 SELECT ?item ?value ?valuePrecision ?start ?startPrecision ?end ?endPrecision WHERE {{
-  VALUES {anchor} {{ {' '.join('wd:' + q for q in chunk)} }}
+  VALUES {anchor} {{ {" ".join("wd:" + q for q in chunk)} }}
   ?item p:{prop} ?st . ?st ps:{prop} ?value .
   FILTER NOT EXISTS {{ ?st wikibase:rank wikibase:DeprecatedRank }}
   OPTIONAL {{ ?st psv:{prop} ?v . ?v wikibase:timeValue ?value ; wikibase:timePrecision ?valuePrecision }}
@@ -188,8 +202,10 @@ SELECT ?item ?value ?valuePrecision ?start ?startPrecision ?end ?endPrecision WH
                 starts.add((str(start), int(str(sp)) if sp is not None else None))
             if end is not None:
                 ends.add((str(end), int(str(ep)) if ep is not None else None))
-        out += [Statement(s, v, p, tuple(sorted(a, key=str)), tuple(sorted(b, key=str)))
-                for (s, v, p), (a, b) in grouped.items()]
+        out += [
+            Statement(s, v, p, tuple(sorted(a, key=str)), tuple(sorted(b, key=str)))
+            for (s, v, p), (a, b) in grouped.items()
+        ]
     return out
 
 
@@ -198,7 +214,7 @@ def labels(engine: Engine, qids: Iterable[str], batch: int = 100) -> dict[str, s
     for chunk in _batches(sorted(set(qids)), batch):
         query = f"""{_PREFIXES}
 SELECT ?item ?label WHERE {{
-  VALUES ?item {{ {' '.join('wd:' + q for q in chunk)} }}
+  VALUES ?item {{ {" ".join("wd:" + q for q in chunk)} }}
   ?item rdfs:label ?label FILTER (LANG(?label) IN ("en", "de"))
 }}"""
         for item, label in engine.select(query).rows:
@@ -215,7 +231,7 @@ class _Ours:
         self.engine = engine
         self.prefixes = sorted(all_prefixes(base).items(), key=lambda item: -len(item[1]))
         self.links: dict[str, str] = {}
-        for x, q in self.rows(f"SELECT ?x ?q WHERE {{ ?x owl:sameAs ?q FILTER (STRSTARTS(STR(?q), \"{WD}\")) }}"):
+        for x, q in self.rows(f'SELECT ?x ?q WHERE {{ ?x owl:sameAs ?q FILTER (STRSTARTS(STR(?q), "{WD}")) }}'):
             if q is not None and (code := qid(q)) and str(x) not in self.links:
                 self.links[str(x)] = code
         self.by_qid = {v: k for k, v in sorted(self.links.items())}
@@ -225,8 +241,8 @@ class _Ours:
 
     def name(self, iri: str) -> str:
         for prefix, ns in self.prefixes:
-            if iri.startswith(ns) and re.match(r"^[\w.-]*$", iri[len(ns):]):
-                return f"{prefix}:{iri[len(ns):]}" + (f" ({self.links[iri]})" if iri in self.links else "")
+            if iri.startswith(ns) and re.match(r"^[\w.-]*$", iri[len(ns) :]):
+                return f"{prefix}:{iri[len(ns) :]}" + (f" ({self.links[iri]})" if iri in self.links else "")
         return iri
 
 
@@ -272,8 +288,10 @@ def _twinnings(cmp: _Comparison, wikidata: Engine, batch: int) -> None:
     ours = cmp.ours
     partners: dict[str, list[str]] = defaultdict(list)
     dates: dict[str, tuple[list[Node], list[Node]]] = defaultdict(lambda: ([], []))
-    for t, a, start, end in ours.rows("SELECT ?t ?a ?start ?end WHERE { ?t a kkg:Twinning ; kkg:partner ?a "
-                                      "OPTIONAL { ?t schema:startDate ?start } OPTIONAL { ?t schema:endDate ?end } }"):
+    for t, a, start, end in ours.rows(
+        "SELECT ?t ?a ?start ?end WHERE { ?t a kkg:Twinning ; kkg:partner ?a "
+        "OPTIONAL { ?t schema:startDate ?start } OPTIONAL { ?t schema:endDate ?end } }"
+    ):
         if str(a) not in partners[str(t)]:
             partners[str(t)].append(str(a))
         for values, v in zip(dates[str(t)], (start, end), strict=True):
@@ -343,14 +361,18 @@ def _foundings(cmp: _Comparison, wikidata: Engine, batch: int) -> None:
     for st in statements(wikidata, INCEPTION, sorted(linked), batch=batch):
         inceptions[st.item].append((st.value, st.precision))
     for code in sorted(linked):
-        fact = _date_fact(Fact("founding", cmp.who(code), "", "inception", "", "", ""), founded[linked[code]],
-                          inceptions.get(code, []))
+        fact = _date_fact(
+            Fact("founding", cmp.who(code), "", "inception", "", "", ""),
+            founded[linked[code]],
+            inceptions.get(code, []),
+        )
         if fact:
             cmp.facts.append(fact)
 
 
-def reconcile(ours_engine: Engine, wikidata: Engine, base: str = DEFAULT_BASE, batch: int = 100,
-              endpoint: str = "") -> Report:
+def reconcile(
+    ours_engine: Engine, wikidata: Engine, base: str = DEFAULT_BASE, batch: int = 100, endpoint: str = ""
+) -> Report:
     """Compare our release (``ours_engine``) with Wikidata (``wikidata``), fact by fact."""
     cmp = _Comparison(_Ours(ours_engine, base))
     _twinnings(cmp, wikidata, batch)
@@ -358,8 +380,10 @@ def reconcile(ours_engine: Engine, wikidata: Engine, base: str = DEFAULT_BASE, b
     _foundings(cmp, wikidata, batch)
     names = labels(wikidata, cmp.unknown, batch) if cmp.unknown else {}
     facts = sorted(
-        (Fact(f.kind, _label(f.subject, names), _label(f.object, names), f.aspect, f.status, f.here, f.wikidata)
-         for f in cmp.facts),
+        (
+            Fact(f.kind, _label(f.subject, names), _label(f.object, names), f.aspect, f.status, f.here, f.wikidata)
+            for f in cmp.facts
+        ),
         key=lambda f: (_KINDS[f.kind], f.subject, f.object, _ASPECTS[f.aspect]),
     )
     notes = [f"{n} × {text}" if n > 1 else text for text, n in sorted(cmp.skipped.items())]
@@ -376,9 +400,19 @@ def render(report: Report, fmt: str) -> str:
     """The report as an aligned table (with a summary), CSV (one row per fact) or JSON."""
     columns = ("kind", "subject", "object", "aspect", "status", "here", "wikidata")
     if fmt == "json":
-        return json.dumps({"endpoint": report.endpoint, "counts": report.counts(),
-                           "facts": [asdict(f) for f in report.facts], "not_compared": report.not_compared},
-                          ensure_ascii=False, indent=2) + "\n"
+        return (
+            json.dumps(
+                {
+                    "endpoint": report.endpoint,
+                    "counts": report.counts(),
+                    "facts": [asdict(f) for f in report.facts],
+                    "not_compared": report.not_compared,
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+            + "\n"
+        )
     if fmt == "csv":
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\r\n")
@@ -388,8 +422,10 @@ def render(report: Report, fmt: str) -> str:
     if fmt == "table":
         cells = [[getattr(f, c) for c in columns] for f in report.facts]
         widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
-        lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip(),
-                 "  ".join("-" * w for w in widths)]
+        lines = [
+            "  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip(),
+            "  ".join("-" * w for w in widths),
+        ]
         lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in cells]
         counts = report.counts()
         lines.append(f"({len(cells)} facts: " + ", ".join(f"{counts[s]} {s}" for s in STATUSES) + ")")

@@ -127,8 +127,13 @@ def http_error(
     return RemoteError(msg, transient=status in (408, 429) or status >= 500, status=status, retry_after=after)
 
 
-_SW_STATUS = {"QueryBadFormed": 400, "Unauthorized": 401, "EndPointNotFound": 404, "URITooLong": 414,
-              "EndPointInternalError": 500}
+_SW_STATUS = {
+    "QueryBadFormed": 400,
+    "Unauthorized": 401,
+    "EndPointNotFound": 404,
+    "URITooLong": 414,
+    "EndPointInternalError": 500,
+}
 
 
 def classify(exc: BaseException, url: str, timeout: float) -> RemoteError:
@@ -201,8 +206,9 @@ _FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
 
 
 def _tokens(query: str) -> list[tuple[str, str, int, int]]:
-    return [(m.lastgroup or "", m.group(), m.start(), m.end()) for m in _TOKEN.finditer(query)
-            if m.lastgroup != "comment"]
+    return [
+        (m.lastgroup or "", m.group(), m.start(), m.end()) for m in _TOKEN.finditer(query) if m.lastgroup != "comment"
+    ]
 
 
 def query_form(query: str) -> str:

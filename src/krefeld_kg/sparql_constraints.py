@@ -127,5 +127,3 @@ def evaluate(engine: OxigraphEngine, constraints: list[SparqlConstraint]) -> lis
             path = bound.get("path", c.path)
             results.append(SparqlResult(focus, c.shape, message, path, value))
     return results
-
-

@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: help setup setup-browser build validate test lint typecheck check golden bench clean
+.PHONY: help setup setup-system build validate test lint typecheck check golden bench bench-serve clean
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -38,6 +38,12 @@ golden: setup ## Regenerate tests/golden/ from tests/fixtures/mini-data (review 
 
 bench: setup ## Benchmark table (not part of the tests)
 	$(BIN)/python -m bench
+
+setup-system: ## Chromium (browser tests), wrk (bench) and YASGUI into web/node_modules; apt needs root or sudo
+	bash .ci/install-system
+
+bench-serve: setup ## krefeld-kg serve against oxigraph serve (needs wrk: make setup-system)
+	$(BIN)/python -m bench.serve --markdown bench/RESULTS-serve.md
 
 clean:
 	rm -rf dist .pytest_cache .mypy_cache .ruff_cache

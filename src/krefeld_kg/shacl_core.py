@@ -24,12 +24,14 @@ become an expression on the value node where the nested shape is a node shape of
 (``[ sh:datatype xsd:date ]``). Otherwise the nodes failing it are computed once, by the same queries, over
 all candidate value nodes, and a custom function asks whether a node is among them.
 
-Falls back to pySHACL, run for only the shapes that need it (the targets of all others removed) and its
-results merged in: recursive shapes; shapes using a constraint component declared in the shapes graph
-(SHACL-SPARQL components); blank-node ``sh:targetNode`` values; and ``sh:datatype xsd:boolean`` when ``data``
-holds an ill-typed boolean (rdflib keeps "ja"^^xsd:boolean as "false" flagged ill-typed; the store sees a
-valid "false", so this is only caught when ``data`` is passed). Not evaluated: ``sh:sparql`` (pass
-``split(shapes)[0]``; ``sparql_constraints`` evaluates those) and SHACL-AF (pySHACL ignores it by default).
+Falls back to pySHACL for just the shapes that need it (pySHACL gets the shapes graph without the targets of
+the others; its results are merged in): recursive shapes (and cycles of sh:property); shapes using a
+constraint component declared in the shapes graph (SHACL-SPARQL components); blank-node ``sh:targetNode``
+values; malformed shapes, which pySHACL reports its own way (it raises; so does validate_core then); and
+``sh:datatype xsd:boolean`` when ``data`` holds an ill-typed boolean: rdflib keeps "ja"^^xsd:boolean as
+"false" flagged ill-typed, pySHACL reports it, the store sees a valid "false", so it is caught only when
+``data`` is passed. Not evaluated: ``sh:sparql`` (pass ``split(shapes)[0]``; ``sparql_constraints`` evaluates
+those) and SHACL-AF (pySHACL ignores it by default too).
 
 Known differences, all about literals the store normalises: pyoxigraph keeps numeric literals in canonical
 form (``"1.50"^^xsd:decimal`` becomes ``"1.5"``; rdflib already turns ``"007"^^xsd:integer`` into ``"7"``),
@@ -76,6 +78,7 @@ from .shacl_sparql import (
     path_pattern,
     path_predicates,
     sparql_term,
+    tested_class,
     to_rdflib,
 )
 
@@ -466,8 +469,17 @@ class Compiler:
         yield from self.closed_rows(s, focus)
 
     def test_rows(self, s: Shape, focus: str, tests: list[tuple[URIRef, Test]], nested: bool) -> Iterator[Row]:
-        """One query for all value tests of the shape: the rows failing any, then (for those rows only) which."""
+        """One query for all value tests of the shape: the rows failing any, then (for those rows only) which.
+        A class test becomes an OPTIONAL on the instances of the class: one hash join, not an EXISTS per value."""
         pattern = self.values(s, focus, "?this", "?value")
+        hoisted = []
+        for component, test in tests:
+            if (cls := tested_class(test)) is not None:
+                flag = self.fresh()
+                pattern += f" OPTIONAL {{ ?value {TYPE_OF} {cls} BIND(true AS {flag}) }}"
+                test = f"BOUND({flag})"
+            hoisted.append((component, test))
+        tests = hoisted
         failing = f"FILTER(!{_use(all_of(t for _, t in tests), '?value')})"
         if nested:
             yield from self.foci(f"SELECT DISTINCT ?this WHERE {{ {pattern} {failing} }}", SH.NodeConstraintComponent)
@@ -736,30 +748,36 @@ _TEXTS = {
 
 
 def _pyshacl_results(compiler: Compiler, unsupported: set[Node], data: Graph) -> set[CoreResult]:
-    """pySHACL's results for the shapes this module does not compile. pySHACL gets the whole shapes graph, so
-    it sees every shape as validate_core does, minus the targets of the shapes with targets whose results do
-    not involve an unsupported shape (through sh:property): it evaluates only what is needed."""
+    """pySHACL's results for the shapes this module does not compile. pySHACL gets the shapes graph less what
+    it need not evaluate: the targets of the shapes whose results involve no unsupported shape (through
+    sh:property), and the sh:property links to such shapes from the others (whose own constraints pySHACL then
+    evaluates once more, to the same results), unless the shape is closed or counts qualified values
+    disjointly, where those links matter."""
     from pyshacl import validate as pyshacl_validate  # 0.5 s to import: only when needed
 
-    keep = set()  # shapes with targets that validate_core handles completely
-    for s in compiler.shapes.values():
-        try:
-            if not compiler.targets(s):
-                continue
-        except Unsupported:
-            continue
-        reached, todo = {s.node}, [s.node]
-        while todo:
-            for child in compiler.g.objects(todo.pop(), SH.property):
-                if child not in reached:
-                    reached.add(child)
-                    todo.append(child)
-        if not reached & unsupported:
-            keep.add(s.node)
+    g = compiler.g
+    involved: dict[Node, bool] = {}
+
+    def involves(node: Node) -> bool:
+        if node not in involved:
+            involved[node] = node in unsupported  # a cycle of sh:property is unsupported itself
+            involved[node] = node in unsupported or any(involves(c) for c in g.objects(node, SH.property))
+        return involved[node]
+
     targets = {SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf, RDF.type}
+    drop = set()
+    for s in compiler.shapes.values():
+        if not involves(s.node):
+            drop |= {(s.node, p, o) for p, o in g.predicate_objects(s.node) if p in targets}
+            drop.discard((s.node, RDF.type, SH.NodeShape))
+            drop.discard((s.node, RDF.type, SH.PropertyShape))
+        elif (s.node, SH.closed, None) not in g and not any(
+            (child, SH.qualifiedValueShapesDisjoint, None) in g for child in g.objects(s.node, SH.property)
+        ):
+            drop |= {(s.node, SH.property, c) for c in g.objects(s.node, SH.property) if not involves(c)}
     reduced = Graph()
-    for triple in compiler.g:
-        if triple[0] not in keep or triple[1] not in targets or triple[2] in (SH.NodeShape, SH.PropertyShape):
+    for triple in g:
+        if triple not in drop:
             reduced.add(triple)
     _conforms, report, text = pyshacl_validate(data, shacl_graph=reduced, inference="none", abort_on_first=False)
     if not isinstance(report, Graph):

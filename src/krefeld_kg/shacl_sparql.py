@@ -40,6 +40,7 @@ class ShapeError(Unsupported):
     way; so the shape is left to pySHACL."""
 
 
+_XSD_STRING = str(XSD.string)
 V = "?__v"  # the variable of a value-node test: replaced by the variable the test is applied to
 TYPE_OF = f"<{RDF.type}>/<{RDFS.subClassOf}>*"
 
@@ -213,6 +214,15 @@ def class_test(cls: Node) -> str:
     return f"EXISTS {{ {V} {TYPE_OF} {term} }}" if term is not None else "false"
 
 
+def tested_class(test: str) -> str | None:
+    """The class IRI (a SPARQL term) that ``test``, if it is a ``class_test``, asks for."""
+    prefix, suffix = f"EXISTS {{ {V} {TYPE_OF} <", "> }"
+    inner = test[len(prefix) : -len(suffix)]
+    if test.startswith(prefix) and test.endswith(suffix) and "<" not in inner and ">" not in inner:
+        return f"<{inner}>"
+    return None
+
+
 _NODE_KINDS: dict[Node, str] = {
     SH.IRI: "isIRI(?__v)", SH.BlankNode: "isBlank(?__v)", SH.Literal: "isLiteral(?__v)",
     SH.BlankNodeOrIRI: "!isLiteral(?__v)", SH.BlankNodeOrLiteral: "!isIRI(?__v)", SH.IRIOrLiteral: "!isBlank(?__v)",
@@ -290,22 +300,29 @@ def _checked_datatypes() -> frozenset[Node]:
 CHECKED_DATATYPES = _checked_datatypes()
 
 
+_RDFLIB_TERM_LOG = logging.getLogger("rdflib.term")
+
+
 @contextmanager
 def quiet_rdflib() -> Iterator[None]:
-    """rdflib logs a traceback (or warns) for every ill-typed literal it converts; here that is expected."""
-    logger = logging.getLogger("rdflib.term")
-    level = logger.level
-    logger.setLevel(logging.ERROR)
+    """rdflib logs a traceback (or warns) for every ill-typed literal it converts; here that is expected.
+    (``disabled`` rather than a level: setting a level clears every logger's cache, each time.)"""
+    disabled = _RDFLIB_TERM_LOG.disabled
+    _RDFLIB_TERM_LOG.disabled = True
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)  # "Parsing weird boolean"
             yield
     finally:
-        logger.setLevel(level)
+        _RDFLIB_TERM_LOG.disabled = disabled
 
 
 def to_rdflib(term: object) -> Node:
-    """A pyoxigraph term as rdflib term (``engine.from_ox``), quietly."""
+    """A pyoxigraph term as rdflib term (``engine.from_ox``); quietly, where rdflib parses a lexical form."""
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.Literal) and (term.language or term.datatype.value == _XSD_STRING):
+        return from_ox(term)
     with quiet_rdflib():
         return from_ox(term)
 

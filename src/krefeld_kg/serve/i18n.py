@@ -57,8 +57,10 @@ UI: dict[str, tuple[str, str]] = {
     "kind": ("Art", "Kind"),
     "as_of": ("Stand", "As of"),
     "map": ("Lage", "Location"),
-    "map_world": ("Lage auf der Weltkarte (Längen- und Breitengrade)",
-                  "Position on the globe (longitude and latitude)"),
+    "map_world": (
+        "Lage auf der Weltkarte (Längen- und Breitengrade)",
+        "Position on the globe (longitude and latitude)",
+    ),
     "map_region": ("Umgebung mit anderen Orten des Datensatzes", "Surroundings with other places of the dataset"),
     "north": ("N", "N"),
     "south": ("S", "S"),
@@ -207,10 +209,34 @@ TERMS: dict[str, tuple[str, str]] = {
 }
 
 _MONTHS = {
-    "de": ("Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September", "Oktober",
-           "November", "Dezember"),
-    "en": ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-           "November", "December"),
+    "de": (
+        "Januar",
+        "Februar",
+        "März",
+        "April",
+        "Mai",
+        "Juni",
+        "Juli",
+        "August",
+        "September",
+        "Oktober",
+        "November",
+        "Dezember",
+    ),
+    "en": (
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ),
 }
 _DATE = re.compile(r"^(-?\d{4,})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2}).*)?$")
 _YEAR_MONTH = re.compile(r"^(-?\d{4,})-(\d{2})$")

@@ -56,18 +56,22 @@ class LinkedData:
         iri = self._iri(type_, slug)
         if dot and (fixed is None or fixed.media_type not in DOCUMENT_OFFERS):
             fixed, iri = None, None  # /doc/place/krefeld.csv names no document
-        media_type = fixed.media_type if fixed else negotiate(
-            request.headers.get("accept"), DOCUMENT_OFFERS, _format(request)
+        media_type = (
+            fixed.media_type if fixed else negotiate(request.headers.get("accept"), DOCUMENT_OFFERS, _format(request))
         )
         if iri is None or not site.index.exists(iri):
             return self.missing(request, iri or f"{site.index.base}id/{type_}/{slug}", type_, media_type)
         links = [(FORMATS[m].label, f"/doc/{type_}/{slug}.{FORMATS[m].name}") for m in DOCUMENT_OFFERS]
         if media_type is None:
             return site.error(
-                request, 406, i18n.text("not_acceptable", site.language(request)[0]),
+                request,
+                406,
+                i18n.text("not_acceptable", site.language(request)[0]),
                 "None of the formats this document comes in is acceptable: "
-                + ", ".join(m for m in DOCUMENT_OFFERS) + ". Ask for one of them, or use ?format=.",
-                links=links, headers={"Vary": "Accept"},
+                + ", ".join(m for m in DOCUMENT_OFFERS)
+                + ". Ask for one of them, or use ?format=.",
+                links=links,
+                headers={"Vary": "Accept"},
             )
         lang, sticky = site.language(request)
         variant = FORMATS[media_type].name + (f"-{lang}{'-l' if sticky else ''}" if media_type == HTML else "")
@@ -92,8 +96,9 @@ class LinkedData:
             description = describe(site.backend, site.index, iri)
             assert description is not None  # exists() said so, and the release does not change
             if media_type == HTML:
-                body = site.pages.resource_html(description, lang, sticky, request.url.path,
-                                                f"/doc/{type_}/{slug}", request.query_params).encode("utf-8")
+                body = site.pages.resource_html(
+                    description, lang, sticky, request.url.path, f"/doc/{type_}/{slug}", request.query_params
+                ).encode("utf-8")
             else:
                 body = serialize(description.triples(), media_type, self.namespaces)
             entry = Entry(body, FORMATS[media_type].content_type)
@@ -106,12 +111,21 @@ class LinkedData:
         type_ = request.path_params["type"]
         lang, sticky = site.language(request)
         if type_ not in RESOURCE_TYPES or type_ not in site.index.resources:
-            return site.error(request, 404, i18n.text("not_found", lang), f"There is no index of {type_!r}.",
-                              links=[(i18n.text("home", lang), "/")])
+            return site.error(
+                request,
+                404,
+                i18n.text("not_found", lang),
+                f"There is no index of {type_!r}.",
+                links=[(i18n.text("home", lang), "/")],
+            )
         if negotiate(request.headers.get("accept"), (HTML,), _format(request)) is None:
-            return site.error(request, 406, i18n.text("not_acceptable", lang),
-                              "Index pages come as text/html only; the data is at /sparql and in the downloads.",
-                              headers={"Vary": "Accept"})
+            return site.error(
+                request,
+                406,
+                i18n.text("not_acceptable", lang),
+                "Index pages come as text/html only; the data is at /sparql and in the downloads.",
+                headers={"Vary": "Accept"},
+            )
         headers = site.validators(f"index-{type_}-{lang}{'-l' if sticky else ''}")
         headers["Vary"] = "Accept, Accept-Language"
         headers["Content-Language"] = lang
@@ -137,8 +151,15 @@ class LinkedData:
         lang = self.site.language(request)[0]
         links = [(i18n.text("all_of_type", lang), f"/doc/{type_}/")] if type_ in self.site.index.resources else []
         # The page a browser would have got, had the resource existed, says that it does not.
-        return self.site.error(request, 404, i18n.text("not_found", lang), message,
-                               links=[*links, (i18n.text("home", lang), "/")], headers=headers, media_type=media_type)
+        return self.site.error(
+            request,
+            404,
+            i18n.text("not_found", lang),
+            message,
+            links=[*links, (i18n.text("home", lang), "/")],
+            headers=headers,
+            media_type=media_type,
+        )
 
 
 def _format(request: Request) -> str | None:

@@ -94,8 +94,9 @@ class Pages:
             self._templates[name] = self.env.get_template(f"{name}.html")
         return self._templates[name]
 
-    def render(self, template: str, lang: str, sticky: bool, path: str, params: Mapping[str, str],
-               **context: Any) -> str:
+    def render(
+        self, template: str, lang: str, sticky: bool, path: str, params: Mapping[str, str], **context: Any
+    ) -> str:
         other = "en" if lang == "de" else "de"
         switch = {k: v for k, v in params.items() if k != "lang"} | {"lang": other}
         query = f"?lang={lang}" if sticky else ""
@@ -105,8 +106,11 @@ class Pages:
             t=lambda key, **kw: i18n.text(key, lang).format(**kw),
             switch_href=f"{path}?{urlencode(switch)}",
             q=query,
-            nav=[(t, i18n.pick(i18n.TYPE_NAMES[t], lang), f"/doc/{t}/{query}") for t in self.index.counts()
-                 if t in ("place", "organisation", "cooperation", "twinning", "event", "source")],
+            nav=[
+                (t, i18n.pick(i18n.TYPE_NAMES[t], lang), f"/doc/{t}/{query}")
+                for t in self.index.counts()
+                if t in ("place", "organisation", "cooperation", "twinning", "event", "source")
+            ],
             css=f"/static/style.css?v={self.static_version}",
             format_integer=lambda n: i18n.format_integer(n, lang),
             format_number=lambda x: i18n.format_number(f"{x:g}", lang),
@@ -127,8 +131,11 @@ class Pages:
         coordinates = self.index.coordinates.get(iri)
         place_map = None
         if coordinates is not None:
-            nearby = [(lat, long, self.index.label(other, lang) or other, ctx.local(other))
-                      for other, (lat, long) in self.index.coordinates.items() if other != iri]
+            nearby = [
+                (lat, long, self.index.label(other, lang) or other, ctx.local(other))
+                for other, (lat, long) in self.index.coordinates.items()
+                if other != iri
+            ]
             place_map = map_view(coordinates[0], coordinates[1], title, nearby)
         return ResourcePage(
             iri=iri,
@@ -147,26 +154,35 @@ class Pages:
             jsonld=Markup(schema_org(self.index, iri, description.outgoing, lang, page_url)),
         )
 
-    def resource_html(self, description: Description, lang: str, sticky: bool, path: str, page_url: str,
-                      params: Mapping[str, str]) -> str:
+    def resource_html(
+        self, description: Description, lang: str, sticky: bool, path: str, page_url: str, params: Mapping[str, str]
+    ) -> str:
         page = self.resource(description, lang, sticky, page_url)
         type_name = i18n.pick(i18n.TYPE_NAMES[page.type_], lang)
         return self.render("resource", lang, sticky, path, params, page=page, type_name=type_name)
 
     def index_html(self, type_: str, lang: str, sticky: bool, path: str, params: Mapping[str, str]) -> str:
         ctx = Context(self.index, lang, sticky)
-        entries = sorted((ctx.link(iri) for iri in self.index.resources.get(type_, [])),
-                         key=lambda v: (v.sort.casefold(), v.title or ""))
+        entries = sorted(
+            (ctx.link(iri) for iri in self.index.resources.get(type_, [])),
+            key=lambda v: (v.sort.casefold(), v.title or ""),
+        )
         name = i18n.pick(i18n.TYPE_NAMES[type_], lang)
         return self.render("index", lang, sticky, path, params, name=name, entries=entries, type_=type_)
 
     def home_html(self, lang: str, sticky: bool, path: str, params: Mapping[str, str]) -> str:
         dataset = self.release.dataset
-        counts = [(i18n.pick(i18n.TYPE_NAMES[t], lang), n, f"/doc/{t}/" + (f"?lang={lang}" if sticky else ""))
-                  for t, n in self.index.counts().items()]
+        counts = [
+            (i18n.pick(i18n.TYPE_NAMES[t], lang), n, f"/doc/{t}/" + (f"?lang={lang}" if sticky else ""))
+            for t, n in self.index.counts().items()
+        ]
         files = sorted(self.release.files.values(), key=lambda f: (f.name not in _DUMPS, f.name))
         return self.render(
-            "home", lang, sticky, path, params,
+            "home",
+            lang,
+            sticky,
+            path,
+            params,
             dataset=dataset,
             counts=counts,
             files=files,
@@ -176,22 +192,44 @@ class Pages:
             format_date=lambda v: i18n.format_date(v, str(XSD.date), lang) if v else "",
         )
 
-    def sparql_html(self, lang: str, sticky: bool, path: str, params: Mapping[str, str], query: str = "",
-                    **context: Any) -> str:
-        return self.render("sparql", lang, sticky, path, params, query=query or _DEFAULT_QUERY,
-                           examples=self.examples, limits=self.limits, **context)
+    def sparql_html(
+        self, lang: str, sticky: bool, path: str, params: Mapping[str, str], query: str = "", **context: Any
+    ) -> str:
+        return self.render(
+            "sparql",
+            lang,
+            sticky,
+            path,
+            params,
+            query=query or _DEFAULT_QUERY,
+            examples=self.examples,
+            limits=self.limits,
+            **context,
+        )
 
-    def error_html(self, status: int, title: str, message: str, lang: str, sticky: bool, path: str,
-                   params: Mapping[str, str], links: list[tuple[str, str]] | None = None) -> str:
-        return self.render("error", lang, sticky, path, params, status=status, title=title, message=message,
-                           links=links or [])
+    def error_html(
+        self,
+        status: int,
+        title: str,
+        message: str,
+        lang: str,
+        sticky: bool,
+        path: str,
+        params: Mapping[str, str],
+        links: list[tuple[str, str]] | None = None,
+    ) -> str:
+        return self.render(
+            "error", lang, sticky, path, params, status=status, title=title, message=message, links=links or []
+        )
 
 
 def _coordinates(position: tuple[float, float], lang: str) -> str:
     lat, long = position
     north, east = i18n.text("north" if lat >= 0 else "south", lang), i18n.text("east" if long >= 0 else "west", lang)
-    return (f"{i18n.format_number(f'{abs(lat):.4f}', lang)}° {north}, "
-            f"{i18n.format_number(f'{abs(long):.4f}', lang)}° {east}")
+    return (
+        f"{i18n.format_number(f'{abs(lat):.4f}', lang)}° {north}, "
+        f"{i18n.format_number(f'{abs(long):.4f}', lang)}° {east}"
+    )
 
 
 _DUMPS = ("krefeld-kg.ttl", "krefeld-kg.nt", "krefeld-kg.jsonld")

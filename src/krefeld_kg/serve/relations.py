@@ -69,15 +69,23 @@ def tables(
         return i18n.text(key, ctx.lang)
 
     made = {
-        "memberships": Table("memberships", text("memberships"),
-                             [text("organisation"), text("roles"), text("from"), text("until"), text("sources")]),
-        "members": Table("members", text("members"),
-                         [text("member"), text("roles"), text("from"), text("until"), text("sources")]),
-        "relations": Table("relations", text("relations"),
-                           [text("relation"), text("partners"), text("from"), text("status"), text("sources")]),
+        "memberships": Table(
+            "memberships",
+            text("memberships"),
+            [text("organisation"), text("roles"), text("from"), text("until"), text("sources")],
+        ),
+        "members": Table(
+            "members", text("members"), [text("member"), text("roles"), text("from"), text("until"), text("sources")]
+        ),
+        "relations": Table(
+            "relations",
+            text("relations"),
+            [text("relation"), text("partners"), text("from"), text("status"), text("sources")],
+        ),
         "events": Table("events", text("events"), [text("date"), text("event"), text("role"), text("sources")]),
-        "claims": Table("claims", text("claims"),
-                        [text("property"), text("value"), text("preferred"), text("sources")]),
+        "claims": Table(
+            "claims", text("claims"), [text("property"), text("value"), text("preferred"), text("sources")]
+        ),
         "counts": Table("counts", text("counts"), [text("number"), text("kind"), text("as_of"), text("sources")]),
         "referenced_by": Table("referenced_by", text("referenced_by"), [text("resource"), text("property")]),
     }
@@ -97,8 +105,9 @@ def tables(
             return sorted((ctx.value(o) for o in props.get(str(p), [])), key=_by_sort)
 
         def refs(node: str = node, props: dict[str, list[Term]] = props) -> list[int]:
-            numbers = [sources.number(o.value, ctx) for o in props.get(str(DCTERMS.source), [])
-                       if isinstance(o, ox.NamedNode)]
+            numbers = [
+                sources.number(o.value, ctx) for o in props.get(str(DCTERMS.source), []) if isinstance(o, ox.NamedNode)
+            ]
             return sorted(numbers)
 
         def first(p: object, props: dict[str, list[Term]] = props) -> str:
@@ -111,44 +120,72 @@ def tables(
             member_side = predicate == str(ORG.member)
             other = values(ORG.organization if member_side else ORG.member)
             table = made["memberships" if member_side else "members"]
-            table.rows.append(Row(
-                [other, values(ORG.role), values(SCHEMA.startDate), values(SCHEMA.endDate)],
-                refs(), (first(SCHEMA.startDate) or "9999", other[0].sort.casefold() if other else ""), node_link,
-            ))
+            table.rows.append(
+                Row(
+                    [other, values(ORG.role), values(SCHEMA.startDate), values(SCHEMA.endDate)],
+                    refs(),
+                    (first(SCHEMA.startDate) or "9999", other[0].sort.casefold() if other else ""),
+                    node_link,
+                )
+            )
         elif kind in ("twinning", "relation") and predicate == str(KKG.partner):
-            partners = [v for o in props.get(str(KKG.partner), []) if isinstance(o, ox.NamedNode) and o.value != iri
-                        for v in [ctx.value(o)]]
-            made["relations"].rows.append(Row(
-                [[link], partners, values(SCHEMA.startDate), values(KKG.status)],
-                refs(), (first(SCHEMA.startDate) or "9999", link.sort),
-            ))
+            partners = [
+                v
+                for o in props.get(str(KKG.partner), [])
+                if isinstance(o, ox.NamedNode) and o.value != iri
+                for v in [ctx.value(o)]
+            ]
+            made["relations"].rows.append(
+                Row(
+                    [[link], partners, values(SCHEMA.startDate), values(KKG.status)],
+                    refs(),
+                    (first(SCHEMA.startDate) or "9999", link.sort),
+                )
+            )
         elif kind == "event":
             role = Value(ctx.term_label(predicate), title=predicate)
             if node in events:  # the same event can name this resource twice (recipient and location)
                 events[node].cells[2].append(role)
                 continue
-            events[node] = Row([values(SCHEMA.startDate), [link], [role]], refs(),
-                               (first(SCHEMA.startDate) or "9999", link.sort))
+            events[node] = Row(
+                [values(SCHEMA.startDate), [link], [role]], refs(), (first(SCHEMA.startDate) or "9999", link.sort)
+            )
             made["events"].rows.append(events[node])
         elif kind == "claim" and predicate == str(RDF.subject):
             preferred = first(KKG.preferred) in ("true", "1")
-            made["claims"].rows.append(Row(
-                [[Value(ctx.term_label(value_of(p)), title=value_of(p)) for p in props.get(str(RDF.predicate), [])],
-                 values(RDF.object), [Value(i18n.text("yes" if preferred else "no", ctx.lang))]],
-                refs(), (str(props.get(str(RDF.predicate), [""])[0]), "0" if preferred else "1", link.sort), node_link,
-            ))
+            made["claims"].rows.append(
+                Row(
+                    [
+                        [
+                            Value(ctx.term_label(value_of(p)), title=value_of(p))
+                            for p in props.get(str(RDF.predicate), [])
+                        ],
+                        values(RDF.object),
+                        [Value(i18n.text("yes" if preferred else "no", ctx.lang))],
+                    ],
+                    refs(),
+                    (str(props.get(str(RDF.predicate), [""])[0]), "0" if preferred else "1", link.sort),
+                    node_link,
+                )
+            )
         elif kind == "count" and predicate == str(KKG.countedOrganisation):
-            made["counts"].rows.append(Row(
-                [values(RDF.value), values(KKG.countKind), values(KKG.asOf)],
-                refs(), (first(KKG.asOf) or "9999", link.sort), node_link,
-            ))
+            made["counts"].rows.append(
+                Row(
+                    [values(RDF.value), values(KKG.countKind), values(KKG.asOf)],
+                    refs(),
+                    (first(KKG.asOf) or "9999", link.sort),
+                    node_link,
+                )
+            )
         elif predicate in _DERIVED_INVERSES or (predicate, node) in stated:
             continue  # shown already: by a membership row, or as this resource's own (symmetric) fact
         else:
-            made["referenced_by"].rows.append(Row(
-                [[link], [Value(ctx.term_label(predicate), title=predicate)]],
-                sort=(ctx.term_label(predicate).casefold(), link.sort.casefold()),
-            ))
+            made["referenced_by"].rows.append(
+                Row(
+                    [[link], [Value(ctx.term_label(predicate), title=predicate)]],
+                    sort=(ctx.term_label(predicate).casefold(), link.sort.casefold()),
+                )
+            )
     for table in made.values():
         table.rows.sort(key=lambda row: row.sort)
     return [table for table in made.values() if table.rows]

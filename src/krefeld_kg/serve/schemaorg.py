@@ -21,10 +21,16 @@ def schema_org(index: GraphIndex, iri: str, outgoing: list[ox.Triple], lang: str
     """JSON-LD text that is safe inside a <script> element: ``<``, ``>`` and ``&`` are escaped, so a label
     reading ``</script>`` cannot end the element early."""
     own = [t for t in outgoing if value_of(t.subject) == iri]
-    types = sorted(value_of(t.object)[len(_SCHEMA):] for t in own
-                   if t.predicate.value == str(RDF.type) and value_of(t.object).startswith(_SCHEMA))
+    types = sorted(
+        value_of(t.object)[len(_SCHEMA) :]
+        for t in own
+        if t.predicate.value == str(RDF.type) and value_of(t.object).startswith(_SCHEMA)
+    )
     doc: dict[str, Any] = {
-        "@context": _SCHEMA.rstrip("/"), "@type": types or "Thing", "@id": iri, "mainEntityOfPage": page_url
+        "@context": _SCHEMA.rstrip("/"),
+        "@type": types or "Thing",
+        "@id": iri,
+        "mainEntityOfPage": page_url,
     }
     name = index.label(iri, lang)
     if name:
@@ -36,8 +42,11 @@ def schema_org(index: GraphIndex, iri: str, outgoing: list[ox.Triple], lang: str
     descriptions = in_language([lit for lit in literals.get(str(DCTERMS.description), [])], lang)
     if descriptions:
         doc["description"] = descriptions[0].value
-    alternates = [lit.value for lit in literals.get(str(SKOS.altLabel), []) + literals.get(str(RDFS.label), [])
-                  if lit.value != name]
+    alternates = [
+        lit.value
+        for lit in literals.get(str(SKOS.altLabel), []) + literals.get(str(RDFS.label), [])
+        if lit.value != name
+    ]
     if alternates:
         doc["alternateName"] = sorted(set(alternates))
     same = sorted(value_of(t.object) for t in own if t.predicate.value in (str(OWL.sameAs), str(SKOS.closeMatch)))
@@ -50,7 +59,7 @@ def schema_org(index: GraphIndex, iri: str, outgoing: list[ox.Triple], lang: str
         predicate = t.predicate.value
         if not predicate.startswith(_SCHEMA) or predicate == str(RDF.type):
             continue
-        key = predicate[len(_SCHEMA):]
+        key = predicate[len(_SCHEMA) :]
         if isinstance(t.object, ox.NamedNode):
             value: Any = {"@id": value_of(t.object)}
             label = index.label(value_of(t.object), lang)

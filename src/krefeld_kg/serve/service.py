@@ -42,13 +42,24 @@ def service_description(
         ox.Triple(service, n(SD.endpoint), service),
         ox.Triple(service, n(SD.supportedLanguage), n(SD.SPARQL11Query)),
         ox.Triple(service, n(SD.defaultDataset), default_dataset),
-        ox.Triple(service, n(DCTERMS.description), ox.Literal(
-            f"Read-only SPARQL 1.1 query endpoint. SERVICE is refused (no outgoing requests); each query may run "
-            f"{timeout:g} s at most and returns at most {row_limit} rows or triples.", language="en")),
-        ox.Triple(service, n(DCTERMS.description), ox.Literal(
-            f"Nur lesender SPARQL-1.1-Abfrage-Endpunkt. SERVICE wird abgelehnt (keine ausgehenden Anfragen); jede "
-            f"Abfrage darf höchstens {timeout:g} s rechnen und liefert höchstens {row_limit} Zeilen oder Tripel.",
-            language="de")),
+        ox.Triple(
+            service,
+            n(DCTERMS.description),
+            ox.Literal(
+                f"Read-only SPARQL 1.1 query endpoint. SERVICE is refused (no outgoing requests); each query may run "
+                f"{timeout:g} s at most and returns at most {row_limit} rows or triples.",
+                language="en",
+            ),
+        ),
+        ox.Triple(
+            service,
+            n(DCTERMS.description),
+            ox.Literal(
+                f"Nur lesender SPARQL-1.1-Abfrage-Endpunkt. SERVICE wird abgelehnt (keine ausgehenden Anfragen); jede "
+                f"Abfrage darf höchstens {timeout:g} s rechnen und liefert höchstens {row_limit} Zeilen oder Tripel.",
+                language="de",
+            ),
+        ),
         ox.Triple(default_dataset, n(RDF.type), n(SD.Dataset)),
         ox.Triple(default_dataset, n(SD.defaultGraph), default_graph),
         ox.Triple(default_dataset, n(RDFS.seeAlso), ox.NamedNode(catalog)),
@@ -64,5 +75,12 @@ def service_description(
 
 def prefixes() -> dict[str, str]:
     """namespace → prefix for writing the description."""
-    return {str(SD): "sd", str(W3C_FORMATS): "formats", str(DCTERMS): "dct", str(RDF): "rdf", str(RDFS): "rdfs",
-            str(VOID): "void", str(XSD): "xsd"}
+    return {
+        str(SD): "sd",
+        str(W3C_FORMATS): "formats",
+        str(DCTERMS): "dct",
+        str(RDF): "rdf",
+        str(RDFS): "rdfs",
+        str(VOID): "void",
+        str(XSD): "xsd",
+    }

@@ -34,8 +34,7 @@ class Settings:
 
 
 class Site:
-    def __init__(self, release: Release, index: GraphIndex, backend: Backend, pages: Pages,
-                 settings: Settings) -> None:
+    def __init__(self, release: Release, index: GraphIndex, backend: Backend, pages: Pages, settings: Settings) -> None:
         self.release = release
         self.index = index
         self.backend = backend
@@ -95,8 +94,9 @@ class Site:
         all_headers = {"Cache-Control": "no-store", **(headers or {})}
         if media_type == HTML:
             lang, sticky = self.language(request)
-            body = self.pages.error_html(status, title, message, lang, sticky, request.url.path,
-                                         request.query_params, list(links))
+            body = self.pages.error_html(
+                status, title, message, lang, sticky, request.url.path, request.query_params, list(links)
+            )
             all_headers["Content-Language"] = lang
             return Response(body, status, all_headers, FORMATS[HTML].content_type)
         text = f"{status} {title}\n\n{message}\n" + "".join(f"\n{label}: {href}" for label, href in links)

@@ -40,8 +40,15 @@ from .site import TEXT, Site
 from .view import Context, Value
 
 ALLOW = "GET, HEAD, POST, OPTIONS"
-_TITLES = {400: "Bad Request", 403: "Forbidden", 406: "Not Acceptable", 413: "Content Too Large",
-           414: "URI Too Long", 415: "Unsupported Media Type", 503: "Service Unavailable"}
+_TITLES = {
+    400: "Bad Request",
+    403: "Forbidden",
+    406: "Not Acceptable",
+    413: "Content Too Large",
+    414: "URI Too Long",
+    415: "Unsupported Media Type",
+    503: "Service Unavailable",
+}
 
 
 class SparqlEndpoint:
@@ -54,8 +61,10 @@ class SparqlEndpoint:
         except QueryRejected as exc:
             message = exc.message
             if exc.status == 406 and "available" not in message:
-                message += (f"; SELECT and ASK results are available as {', '.join(SOLUTION_OFFERS)}, CONSTRUCT and "
-                            f"DESCRIBE results as {', '.join(GRAPH_OFFERS)}")
+                message += (
+                    f"; SELECT and ASK results are available as {', '.join(SOLUTION_OFFERS)}, CONSTRUCT and "
+                    f"DESCRIBE results as {', '.join(GRAPH_OFFERS)}"
+                )
             return self._failure(request, exc.status, message)
         except Unavailable as exc:
             return self._failure(request, 503, exc.message, {"Retry-After": str(exc.retry_after)})
@@ -78,8 +87,9 @@ class SparqlEndpoint:
             raise QueryRejected("this endpoint is read-only: SPARQL updates are refused", status=403)
         if query is None:
             if request.method == "POST":
-                raise QueryRejected("no query: send query=… as a form field or the query itself as "
-                                    "application/sparql-query", status=400)
+                raise QueryRejected(
+                    "no query: send query=… as a form field or the query itself as application/sparql-query", status=400
+                )
             return self._description(request)
         override = params.get("format") or None
         accept = request.headers.get("accept")
@@ -123,11 +133,21 @@ class SparqlEndpoint:
         headers.update((name, value) for name, value in entry.headers if name != "Server-Timing")
         return Response(entry.body, 200, headers, entry.media_type)
 
-    async def _run(self, request: Request, job: QueryJob, solution_type: str | None, graph_type: str | None,
-                   query: str, lang: str, sticky: bool) -> Entry:
+    async def _run(
+        self,
+        request: Request,
+        job: QueryJob,
+        solution_type: str | None,
+        graph_type: str | None,
+        query: str,
+        lang: str,
+        sticky: bool,
+    ) -> Entry:
         answer = await self.site.backend.execute(job)
-        headers = [("Server-Timing", f"query;dur={answer.seconds * 1000:.2f}"),
-                   ("X-Result-Limit", str(self.site.settings.row_limit))]
+        headers = [
+            ("Server-Timing", f"query;dur={answer.seconds * 1000:.2f}"),
+            ("X-Result-Limit", str(self.site.settings.row_limit)),
+        ]
         if answer.truncated:
             headers.append(("X-Result-Truncated", "true"))
         wanted = solution_type if answer.form in ("SELECT", "ASK") else graph_type
@@ -191,16 +211,18 @@ class SparqlEndpoint:
             raise QueryRejected("the service description comes as " + ", ".join(SERVICE_OFFERS), status=406)
         if media_type == HTML:
             headers["Content-Language"] = lang
-            body = site.pages.sparql_html(lang, sticky, request.url.path, request.query_params, lang_param=sticky,
-                                          result=None, error=None)
+            body = site.pages.sparql_html(
+                lang, sticky, request.url.path, request.query_params, lang_param=sticky, result=None, error=None
+            )
             return Response(body, 200, headers, FORMATS[HTML].content_type)
         # The description names the endpoint by the URL the client used, so it cannot share one ETag.
         del headers["ETag"]
         endpoint = str(request.url.replace(query="", fragment=""))
         base = str(request.base_url)
         dataset = site.release.dataset.iri if site.release.dataset else None
-        triples = service_description(endpoint, site.index.triples, dataset, base + "catalog.ttl",
-                                      site.settings.timeout, site.settings.row_limit)
+        triples = service_description(
+            endpoint, site.index.triples, dataset, base + "catalog.ttl", site.settings.timeout, site.settings.row_limit
+        )
         return Response(serialize(triples, media_type, prefixes()), 200, headers, FORMATS[media_type].content_type)
 
     def _failure(self, request: Request, status: int, message: str, headers: dict[str, str] | None = None) -> Response:
@@ -209,17 +231,30 @@ class SparqlEndpoint:
         if status == 400 and negotiate(accept, (TEXT, HTML)) == HTML and request.method != "POST":
             # A mistake typed into the form: show it next to the query, ready to be fixed.
             lang, sticky = self.site.language(request)
-            body = self.site.pages.sparql_html(lang, sticky, request.url.path, request.query_params,
-                                               query=request.query_params.get("query", ""), lang_param=sticky,
-                                               result=None, error=message)
+            body = self.site.pages.sparql_html(
+                lang,
+                sticky,
+                request.url.path,
+                request.query_params,
+                query=request.query_params.get("query", ""),
+                lang_param=sticky,
+                result=None,
+                error=message,
+            )
             return Response(body, status, {**all_headers, "Cache-Control": "no-store"}, FORMATS[HTML].content_type)
         return self.site.error(request, status, _TITLES.get(status, "Error"), message, headers=all_headers)
 
     def _results_html(self, request: Request, query: str, answer: QueryAnswer, lang: str, sticky: bool) -> str:
         ctx = Context(self.site.index, lang, sticky)
-        result: dict[str, Any] = {"count": answer.rows, "truncated": answer.truncated, "boolean": None,
-                                  "graph": None, "variables": [], "rows": [],
-                                  "milliseconds": round(answer.seconds * 1000, 1)}
+        result: dict[str, Any] = {
+            "count": answer.rows,
+            "truncated": answer.truncated,
+            "boolean": None,
+            "graph": None,
+            "variables": [],
+            "rows": [],
+            "milliseconds": round(answer.seconds * 1000, 1),
+        }
         if answer.form == "GRAPH":
             result["graph"] = answer.body.decode("utf-8")
             formats: tuple[str, ...] = RDF_OFFERS
@@ -233,10 +268,19 @@ class SparqlEndpoint:
                 bindings = doc["results"]["bindings"]
                 result["rows"] = [[_cell(ctx, b.get(v)) for v in result["variables"]] for b in bindings]
         params = {k: v for k, v in request.query_params.items() if k not in ("format",)}
-        result["downloads"] = [(FORMATS[m].label, "/sparql?" + urlencode({**params, "format": FORMATS[m].name}))
-                               for m in formats]
-        return self.site.pages.sparql_html(lang, sticky, request.url.path, request.query_params, query=query,
-                                           lang_param=sticky, result=result, error=None)
+        result["downloads"] = [
+            (FORMATS[m].label, "/sparql?" + urlencode({**params, "format": FORMATS[m].name})) for m in formats
+        ]
+        return self.site.pages.sparql_html(
+            lang,
+            sticky,
+            request.url.path,
+            request.query_params,
+            query=query,
+            lang_param=sticky,
+            result=result,
+            error=None,
+        )
 
 
 def _cell(ctx: Context, binding: dict[str, str] | None) -> Value | None:
@@ -249,4 +293,3 @@ def _cell(ctx: Context, binding: dict[str, str] | None) -> Value | None:
         lang = binding.get("xml:lang")
         return Value(binding["value"], lang=lang if lang and lang != ctx.lang else None, title=binding.get("datatype"))
     return Value("_:" + str(binding["value"]))
-

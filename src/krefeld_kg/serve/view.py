@@ -23,15 +23,44 @@ Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
 _DATES = {str(XSD.date), str(XSD.dateTime), str(XSD.gYear), str(XSD.gYearMonth)}
 _NUMBERS = {str(XSD.decimal), str(XSD.double), str(XSD.float)}
 #: Shown elsewhere on the page (title, type line, description, notes, sources, member tables).
-HIDDEN = {str(p) for p in (RDF.type, SKOS.prefLabel, DCTERMS.description, KKG.note, DCTERMS.source, ORG.memberOf,
-                           ORG.hasMember)}
+HIDDEN = {
+    str(p)
+    for p in (RDF.type, SKOS.prefLabel, DCTERMS.description, KKG.note, DCTERMS.source, ORG.memberOf, ORG.hasMember)
+}
 #: Facts in reading order; the rest follow alphabetically.
-ORDER = [str(p) for p in (
-    SKOS.altLabel, RDFS.label, SCHEMA.startDate, SCHEMA.endDate, SCHEMA.foundingDate, ORG.memberDuring, KKG.partner,
-    ORG.member, ORG.organization, ORG.role, KKG.status, KKG.legalForm, KKG.field, KKG.country,
-    SCHEMA.containedInPlace, KKG.seat, SCHEMA.location, SCHEMA.about, SCHEMA.address, FOAF.homepage, SCHEMA.url,
-    OWL.sameAs, SKOS.closeMatch, KKG.geonamesId, KKG.ags, KKG.nuts, GEO.lat, GEO.long,
-)]
+ORDER = [
+    str(p)
+    for p in (
+        SKOS.altLabel,
+        RDFS.label,
+        SCHEMA.startDate,
+        SCHEMA.endDate,
+        SCHEMA.foundingDate,
+        ORG.memberDuring,
+        KKG.partner,
+        ORG.member,
+        ORG.organization,
+        ORG.role,
+        KKG.status,
+        KKG.legalForm,
+        KKG.field,
+        KKG.country,
+        SCHEMA.containedInPlace,
+        KKG.seat,
+        SCHEMA.location,
+        SCHEMA.about,
+        SCHEMA.address,
+        FOAF.homepage,
+        SCHEMA.url,
+        OWL.sameAs,
+        SKOS.closeMatch,
+        KKG.geonamesId,
+        KKG.ags,
+        KKG.nuts,
+        GEO.lat,
+        GEO.long,
+    )
+]
 
 
 @dataclass(frozen=True)
@@ -129,7 +158,7 @@ class Context:
     def curie(self, iri: str) -> str:
         for prefix, namespace in self._prefixes:
             if iri.startswith(namespace) and iri != namespace:
-                return f"{prefix}:{iri[len(namespace):]}"
+                return f"{prefix}:{iri[len(namespace) :]}"
         return iri
 
     def term_label(self, iri: str) -> str:
@@ -206,8 +235,10 @@ def facts(ctx: Context, iri: str, outgoing: list[ox.Triple], title: str) -> list
             literals = [lit for lit in literals if lit.value != title and lit.language not in i18n.LANGUAGES]
         else:
             literals = in_language(literals, ctx.lang)
-        values = [fragment_value(ctx, value_of(o), fragments) if value_of(o) in fragments else ctx.value(o)
-                  for o in others + literals]
+        values = [
+            fragment_value(ctx, value_of(o), fragments) if value_of(o) in fragments else ctx.value(o)
+            for o in others + literals
+        ]
         if values:
             values.sort(key=lambda v: v.sort)
             result.append(Fact(ctx.term_label(predicate), predicate, values))
@@ -242,6 +273,9 @@ def types(ctx: Context, iri: str) -> list[Value]:
 
 
 def texts(outgoing: list[ox.Triple], iri: str, predicate: str, lang: str) -> list[str]:
-    literals = [t.object for t in outgoing
-                if isinstance(t.object, ox.Literal) and value_of(t.subject) == iri and t.predicate.value == predicate]
+    literals = [
+        t.object
+        for t in outgoing
+        if isinstance(t.object, ox.Literal) and value_of(t.subject) == iri and t.predicate.value == predicate
+    ]
     return [lit.value for lit in in_language(literals, lang)]

@@ -52,8 +52,19 @@ from .yasgui import Yasgui
 
 log = logging.getLogger("krefeld_kg.serve")
 
-EXPOSED = ["ETag", "Last-Modified", "Link", "Content-Location", "Content-Language", "Location", "Vary",
-           "Retry-After", "Server-Timing", "X-Result-Limit", "X-Result-Truncated"]
+EXPOSED = [
+    "ETag",
+    "Last-Modified",
+    "Link",
+    "Content-Location",
+    "Content-Language",
+    "Location",
+    "Vary",
+    "Retry-After",
+    "Server-Timing",
+    "X-Result-Limit",
+    "X-Result-Truncated",
+]
 STATIC_TYPES = {"css": "text/css; charset=utf-8", "js": "text/javascript; charset=utf-8"}
 
 
@@ -77,8 +88,9 @@ def create_app(
     settings = Settings(timeout, row_limit, max_request_bytes, workers or default_size(), memory_limit, cache_bytes)
     namespaces = {namespace: prefix for prefix, namespace in all_prefixes(release.base).items()}
     if backend is None:
-        backend = EmbeddedBackend(release_dir, workers=settings.workers, timeout=timeout, namespaces=namespaces,
-                                  memory_limit=memory_limit)
+        backend = EmbeddedBackend(
+            release_dir, workers=settings.workers, timeout=timeout, namespaces=namespaces, memory_limit=memory_limit
+        )
     index = GraphIndex.build(backend, release.base, release_dir / "ontology.ttl")
     pages = Pages(release, index, backend, {"timeout": timeout, "rows": row_limit})
     pages.examples = examples(release.base)
@@ -96,8 +108,13 @@ def create_app(
             # An RDF client asking for the site gets its catalogue.
             return download_file(request, CATALOG, {"Vary": "Accept, Accept-Language"})
         if media_type is None:
-            return site.error(request, 406, "Not Acceptable", "The home page comes as text/html; the catalogue "
-                              "as text/turtle at /catalog.ttl.", headers={"Vary": "Accept"})
+            return site.error(
+                request,
+                406,
+                "Not Acceptable",
+                "The home page comes as text/html; the catalogue as text/turtle at /catalog.ttl.",
+                headers={"Vary": "Accept"},
+            )
         lang, sticky = site.language(request)
         headers = site.validators(f"home-{lang}{'-l' if sticky else ''}")
         headers |= {"Vary": "Accept, Accept-Language", "Content-Language": lang}
@@ -110,10 +127,19 @@ def create_app(
         released = release.files.get(name)
         if released is None:
             lang = site.language(request)[0]
-            return site.error(request, 404, i18n.text("not_found", lang), f"There is no file {name!r} in this "
-                              "release.", links=[(i18n.text("downloads", lang), "/")])
-        headers = {"ETag": f'"{released.sha256}"', "Last-Modified": site.last_modified,
-                   "Cache-Control": CACHE_CONTROL, **(extra or {})}
+            return site.error(
+                request,
+                404,
+                i18n.text("not_found", lang),
+                f"There is no file {name!r} in this release.",
+                links=[(i18n.text("downloads", lang), "/")],
+            )
+        headers = {
+            "ETag": f'"{released.sha256}"',
+            "Last-Modified": site.last_modified,
+            "Cache-Control": CACHE_CONTROL,
+            **(extra or {}),
+        }
         if site.fresh(request, headers["ETag"]):
             return site.not_modified(headers)
         text = released.media_type.startswith("text/") or released.media_type.endswith(("+json", "n-triples"))
@@ -146,19 +172,33 @@ def create_app(
         probe = getattr(backend, "health", None)  # a remote store: probed now
         store = await probe() if probe else None
         healthy = (pool is None or pool.alive > 0) and (store is None or store["state"] == "up")
-        cache = {"entries": len(site.cache), "bytes": site.cache.size, "hits": site.cache.hits,
-                 "misses": site.cache.misses}
-        body = {"status": "ok" if healthy else "degraded", "release": release.version, "base": release.base,
-                "triples": index.triples, "workers": workers, "cache": cache} | ({"store": store} if store else {})
-        return Response(json.dumps(body), 200 if healthy else 503, {"Cache-Control": "no-store"},
-                        "application/json")
+        cache = {
+            "entries": len(site.cache),
+            "bytes": site.cache.size,
+            "hits": site.cache.hits,
+            "misses": site.cache.misses,
+        }
+        body = {
+            "status": "ok" if healthy else "degraded",
+            "release": release.version,
+            "base": release.base,
+            "triples": index.triples,
+            "workers": workers,
+            "cache": cache,
+        } | ({"store": store} if store else {})
+        return Response(json.dumps(body), 200 if healthy else 503, {"Cache-Control": "no-store"}, "application/json")
 
     async def http_error(request: Request, exc: Exception) -> Response:
         status = exc.status_code if isinstance(exc, HTTPException) else 500
         lang = site.language(request)[0]
         if status == 404:
-            return site.error(request, 404, i18n.text("not_found", lang), f"Nothing is published at "
-                              f"{request.url.path}.", links=[(i18n.text("home", lang), "/")])
+            return site.error(
+                request,
+                404,
+                i18n.text("not_found", lang),
+                f"Nothing is published at {request.url.path}.",
+                links=[(i18n.text("home", lang), "/")],
+            )
         headers = dict(exc.headers or {}) if isinstance(exc, HTTPException) else {}
         detail = exc.detail if isinstance(exc, HTTPException) else "internal error"
         return site.error(request, status, i18n.text("error", lang), str(detail), headers=headers)
@@ -236,6 +276,7 @@ def examples(base: str) -> list[Example]:
             names = " ".join(f"?{name}" for name in bound)
             terms = " ".join(term.n3() for term in bound.values())
             text = with_values(text, f"VALUES ({names}) {{ ({terms}) }}")
-        found.append(Example(named.title or named.name, named.description, text,
-                             "/sparql?" + urlencode({"query": text})))
+        found.append(
+            Example(named.title or named.name, named.description, text, "/sparql?" + urlencode({"query": text}))
+        )
     return found

@@ -14,27 +14,80 @@ from ..commands_remote import endpoint_options
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="Port to listen on.")
-@click.option("--base-url", default=None, metavar="URL",
-              help="Base IRI of the resource IRIs ({base}id/{type}/{slug}); default: the release's own.")
-@click.option("--release", "release_dir", type=click.Path(path_type=Path, file_okay=False), default=Path("dist"),
-              show_default=True, help="Directory of a built release.")
-@click.option("--row-limit", default=10_000, show_default=True, type=click.IntRange(min=1),
-              help="Most rows (or triples) a SPARQL result returns.")
-@click.option("--max-request-size", default=64 * 1024, show_default=True, type=click.IntRange(min=256),
-              help="Largest SPARQL request body or query, in bytes.")
-@click.option("--workers", default=None, type=click.IntRange(min=1),
-              help="Query worker processes [default: one per CPU, at least 2].")
-@click.option("--worker-memory-mb", default=2048, show_default=True, type=click.IntRange(min=0),
-              help="Address space a query worker may use, in MiB; a query needing more fails with 503 (0: no limit).")
-@click.option("--cache-mb", default=64, show_default=True, type=click.IntRange(min=0),
-              help="Memory for cached pages and query results, in MiB (0: no cache).")
-@click.option("--log-level", default="info", show_default=True,
-              type=click.Choice(["critical", "error", "warning", "info", "debug"]))
+@click.option(
+    "--base-url",
+    default=None,
+    metavar="URL",
+    help="Base IRI of the resource IRIs ({base}id/{type}/{slug}); default: the release's own.",
+)
+@click.option(
+    "--release",
+    "release_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("dist"),
+    show_default=True,
+    help="Directory of a built release.",
+)
+@click.option(
+    "--row-limit",
+    default=10_000,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Most rows (or triples) a SPARQL result returns.",
+)
+@click.option(
+    "--max-request-size",
+    default=64 * 1024,
+    show_default=True,
+    type=click.IntRange(min=256),
+    help="Largest SPARQL request body or query, in bytes.",
+)
+@click.option(
+    "--workers",
+    default=None,
+    type=click.IntRange(min=1),
+    help="Query worker processes [default: one per CPU, at least 2].",
+)
+@click.option(
+    "--worker-memory-mb",
+    default=2048,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="Address space a query worker may use, in MiB; a query needing more fails with 503 (0: no limit).",
+)
+@click.option(
+    "--cache-mb",
+    default=64,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="Memory for cached pages and query results, in MiB (0: no cache).",
+)
+@click.option(
+    "--log-level",
+    default="info",
+    show_default=True,
+    type=click.Choice(["critical", "error", "warning", "info", "debug"]),
+)
 @click.option("--access-log/--no-access-log", default=True, show_default=True, help="Log every request.")
 @endpoint_options
-def serve(host: str, port: int, base_url: str | None, release_dir: Path, row_limit: int, max_request_size: int,
-          workers: int | None, worker_memory_mb: int, cache_mb: int, log_level: str, access_log: bool,
-          endpoint: str | None, graph: str | None, user: str | None, password: str | None, timeout: float) -> None:
+def serve(
+    host: str,
+    port: int,
+    base_url: str | None,
+    release_dir: Path,
+    row_limit: int,
+    max_request_size: int,
+    workers: int | None,
+    worker_memory_mb: int,
+    cache_mb: int,
+    log_level: str,
+    access_log: bool,
+    endpoint: str | None,
+    graph: str | None,
+    user: str | None,
+    password: str | None,
+    timeout: float,
+) -> None:
     """Publish the built release as linked data with HTML pages and a SPARQL endpoint: by default one process
     with an embedded store, nothing else to run.
 
@@ -56,17 +109,34 @@ def serve(host: str, port: int, base_url: str | None, release_dir: Path, row_lim
         if endpoint:
             from .remote_backend import connect
 
-            backend = connect(release_dir, endpoint, base_url=base_url, graph=graph, user=user, password=password,
-                              timeout=timeout, concurrency=workers)
-        app = create_app(release_dir, base_url, timeout=timeout, row_limit=row_limit,
-                         max_request_bytes=max_request_size, workers=workers,
-                         memory_limit=worker_memory_mb * 1024**2 or None, cache_bytes=cache_mb * 1024**2,
-                         backend=backend)
+            backend = connect(
+                release_dir,
+                endpoint,
+                base_url=base_url,
+                graph=graph,
+                user=user,
+                password=password,
+                timeout=timeout,
+                concurrency=workers,
+            )
+        app = create_app(
+            release_dir,
+            base_url,
+            timeout=timeout,
+            row_limit=row_limit,
+            max_request_bytes=max_request_size,
+            workers=workers,
+            memory_limit=worker_memory_mb * 1024**2 or None,
+            cache_bytes=cache_mb * 1024**2,
+            backend=backend,
+        )
     except InputError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
     store = f" from {endpoint}" if endpoint else ""
-    click.echo(f"serving {release_dir}/{store} at http://{host}:{port}/ (SPARQL: http://{host}:{port}/sparql)",
-               err=True)
-    uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=access_log, server_header=False,
-                proxy_headers=False)
+    click.echo(
+        f"serving {release_dir}/{store} at http://{host}:{port}/ (SPARQL: http://{host}:{port}/sparql)", err=True
+    )
+    uvicorn.run(
+        app, host=host, port=port, log_level=log_level, access_log=access_log, server_header=False, proxy_headers=False
+    )

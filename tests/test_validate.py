@@ -97,3 +97,25 @@ def test_numbers_are_not_taken_for_phone_numbers(tmp_path: Path) -> None:
         path.read_text().replace('"Venlo"@en ;', '"Venlo"@en ;\n    rdfs:comment "2021 51 000 Einwohner"@de ;')
     )
     assert Pipeline.load(data).validate().conforms
+
+
+def test_compiled_core_validator_matches_pyshacl(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    shutil.copytree(MINI, data)
+    places = data / "places.ttl"
+    text = places.read_text().replace('"Venlo"@en ;', '"Venlo"@nl ;').replace('kkg:ags "05114"', 'kkg:ags "5114"')
+    places.write_text(text.replace('"51.3333"^^xsd:decimal', '"91.5"^^xsd:decimal'))
+    pipeline = Pipeline.load(data)
+    fast, reference = pipeline.validate(), pipeline.validate(reference=True)
+    assert not fast.conforms
+    assert len(fast.violations) >= 4
+    assert fast.violations == reference.violations
+
+
+def test_validate_imports_no_pyshacl_on_the_fast_path() -> None:
+    import subprocess
+    import sys
+
+    code = "import sys; from krefeld_kg.build import Pipeline; Pipeline.load().validate(); print('pyshacl' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"

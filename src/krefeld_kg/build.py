@@ -67,8 +67,10 @@ class Pipeline:
             graph.bind(prefix, ns, override=True, replace=True)
         return graph
 
-    def validate(self) -> Report:
-        return validate(self.graph, self.shapes, self.base, self.index, engine=self.engine)
+    def validate(self, reference: bool = False) -> Report:
+        """Shapes and checks on the derived graph; ``reference`` runs pySHACL for the core constraints."""
+        data = self.graph if reference else None
+        return validate(data, self.shapes, self.base, self.index, engine=self.engine, reference=reference)
 
 
 def _sha256(data: bytes) -> str:

@@ -122,10 +122,15 @@ def build(out_dir: Path, data_dir: Path, base: str) -> None:
 
 @main.command()
 @click.option("--format", "fmt", type=click.Choice(["text", "turtle", "json"]), default="text", show_default=True)
+@click.option(
+    "--reference",
+    is_flag=True,
+    help="Run pySHACL, the reference validator, for the SHACL Core constraints instead of the compiled validator.",
+)
 @data_option
 @base_option
 @translate_errors
-def validate(fmt: str, data_dir: Path, base: str) -> None:
+def validate(fmt: str, reference: bool, data_dir: Path, base: str) -> None:
     """Validate the data against the SHACL shapes and the violation checks in queries/checks/.
 
     Each violation names the focus node, the path, the message, and the data file and line where the
@@ -137,7 +142,7 @@ def validate(fmt: str, data_dir: Path, base: str) -> None:
         pipeline = Pipeline.load(data_dir, base)
     except InvalidIRI as exc:
         raise click.BadParameter(str(exc), param_hint="--base") from None
-    report = pipeline.validate()
+    report = pipeline.validate(reference=reference)
     if fmt == "json":
         click.echo(_relativise(report.to_json()))
     elif fmt == "turtle":

@@ -17,6 +17,7 @@ import io
 import json
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -111,13 +112,18 @@ def parse_value(param: Param, value: str, base: str = DEFAULT_BASE) -> Node:
         return URIRef(value)
     if param.type == "string":
         return Literal(value)
-    datatype = {"xsd:date": XSD.date, "xsd:gYear": XSD.gYear, "xsd:integer": XSD.integer}[param.type]
-    literal = Literal(value, datatype=datatype)
-    if literal.ill_typed or not re.match(
-        {"xsd:date": r"^\d{4}-\d{2}-\d{2}$", "xsd:gYear": r"^\d{4}$", "xsd:integer": r"^-?\d+$"}[param.type], value
-    ):
+    patterns = {"xsd:date": r"^\d{4}-\d{2}-\d{2}$", "xsd:gYear": r"^\d{4}$", "xsd:integer": r"^-?\d+$"}
+    # Checked before an rdflib Literal exists: rdflib logs a traceback for ill-typed lexical forms.
+    valid = re.match(patterns[param.type], value) is not None
+    if valid and param.type == "xsd:date":
+        try:
+            date.fromisoformat(value)
+        except ValueError:
+            valid = False
+    if not valid:
         raise InputError(f"parameter {param.name}: {value!r} is not a valid {param.type}")
-    return literal
+    datatype = {"xsd:date": XSD.date, "xsd:gYear": XSD.gYear, "xsd:integer": XSD.integer}[param.type]
+    return Literal(value, datatype=datatype)
 
 
 def bindings(query: NamedQuery, given: dict[str, str], base: str = DEFAULT_BASE) -> dict[str, Node]:

@@ -18,6 +18,7 @@ from .engine import OxigraphEngine
 from .errors import InputError
 from .load import SHAPES_FILE, SourceIndex
 from .namespaces import DEFAULT_BASE, all_prefixes, project_root
+from .shacl_core import core_violations, validate_core
 from .sparql_constraints import SparqlConstraint, evaluate, split
 
 CHECKS_DIR = project_root() / "queries" / "checks"
@@ -196,22 +197,33 @@ def check_violations(engine: OxigraphEngine, base: str, checks: list[Check]) -> 
 
 
 def validate(
-    data: Graph,
+    data: Graph | None,
     shapes: Graph,
     base: str = DEFAULT_BASE,
     index: SourceIndex | None = None,
     checks: list[Check] | None = None,
     engine: OxigraphEngine | None = None,
+    reference: bool = False,
 ) -> Report:
     """Validate the (derived) graph against the shapes and the violation checks.
 
-    Returns a Report; ``index`` adds the data file and line of each focus node; ``engine``, if given, must
-    hold the same graph as ``data`` and saves loading it again.
+    The graph comes as ``data`` (rdflib), as ``engine`` (the embedded store), or both (the same graph). The
+    SHACL Core constraints run compiled to SPARQL on the store (krefeld_kg.shacl_core, tested to give exactly
+    pySHACL's results, 10-14x faster); ``reference=True`` runs pySHACL itself instead. ``index`` adds the data
+    file and line of each focus node.
     """
+    if data is None and engine is None:
+        raise ValueError("validate() needs the graph as data or as engine")
     checks = load_checks() if checks is None else checks
     core, constraints = split(shapes)
-    engine = OxigraphEngine.from_graph(data) if engine is None else engine
-    violations = shacl_violations(data, core) + sparql_violations(engine, constraints)
+    if engine is None:
+        assert data is not None
+        engine = OxigraphEngine.from_graph(data)
+    if reference:
+        violations = shacl_violations(data if data is not None else engine.to_graph(), core)
+    else:
+        violations = core_violations(validate_core(engine, core, data=data))
+    violations += sparql_violations(engine, constraints)
     violations += check_violations(engine, base, checks)
     if index is not None:
         located = []

@@ -17,13 +17,12 @@ from typing import Any, TypeVar
 import click
 
 from .commands_remote import endpoint_options, publish, reconcile, run_remote_query
+from .options import base_option, data_option, release_option
 from .serve.command import serve
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 EXIT_OK, EXIT_NOT_CONFORMANT, EXIT_INPUT = 0, 1, 2
-DEFAULT_BASE = "https://w3id.org/krefeld-kg/"  # mirrors namespaces.DEFAULT_BASE; kept here so --help needs no rdflib
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def _relative(path: str) -> str:
@@ -63,27 +62,6 @@ def translate_errors(func: F) -> F:
 
 def _relativise(text: str) -> str:
     return text.replace(str(Path.cwd()) + os.sep, "")
-
-
-base_option = click.option(
-    "--base", default=DEFAULT_BASE, show_default=True, envvar="KREFELD_KG_BASE", help="Base IRI of resource IRIs."
-)
-data_option = click.option(
-    "--data",
-    "data_dir",
-    type=click.Path(path_type=Path, file_okay=False),
-    default=ROOT / "data",
-    show_default="data/",
-    help="Directory of the edit files (*.ttl).",
-)
-release_option = click.option(
-    "--release",
-    "release_dir",
-    type=click.Path(path_type=Path, file_okay=False),
-    default=Path("dist"),
-    show_default=True,
-    help="Directory of a built release.",
-)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -28,6 +28,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from .options import release_option
+
 if TYPE_CHECKING:
     from .remote import RemoteEngine
 
@@ -206,14 +208,7 @@ class _Bar:
     help="Query endpoint for verifying an Update-only load [default: beside --update-endpoint].",
 )
 @click.option("--graph", metavar="IRI", help="Named graph to replace [default: the release's dataset IRI].")
-@click.option(
-    "--release",
-    "release_dir",
-    type=click.Path(path_type=Path, file_okay=False),
-    default=Path("dist"),
-    show_default=True,
-    help="Directory of a built release.",
-)
+@release_option
 @click.option(
     "--chunk-size",
     type=click.IntRange(1),
@@ -283,14 +278,7 @@ def publish(
     help="SPARQL endpoint with Wikidata's data model (the Wikidata Query Service or a copy).",
 )
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
-@click.option(
-    "--release",
-    "release_dir",
-    type=click.Path(path_type=Path, file_okay=False),
-    default=Path("dist"),
-    show_default=True,
-    help="Directory of a built release.",
-)
+@release_option
 @click.option(
     "--base", default=DEFAULT_BASE, show_default=True, envvar="KREFELD_KG_BASE", help="Base IRI of resource IRIs."
 )

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from ..commands_remote import endpoint_options
+from ..options import release_option
 
 
 @click.command()
@@ -20,14 +21,7 @@ from ..commands_remote import endpoint_options
     metavar="URL",
     help="Base IRI of the resource IRIs ({base}id/{type}/{slug}); default: the release's own.",
 )
-@click.option(
-    "--release",
-    "release_dir",
-    type=click.Path(path_type=Path, file_okay=False),
-    default=Path("dist"),
-    show_default=True,
-    help="Directory of a built release.",
-)
+@release_option
 @click.option(
     "--row-limit",
     default=10_000,

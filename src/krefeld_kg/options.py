@@ -1,0 +1,33 @@
+"""Click options shared by the commands of every module (cli, commands_remote, serve.command).
+
+Only click is imported here, so that ``krefeld-kg --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+DEFAULT_BASE = "https://w3id.org/krefeld-kg/"  # mirrors namespaces.DEFAULT_BASE without importing rdflib
+ROOT = Path(__file__).resolve().parents[2]
+
+base_option = click.option(
+    "--base", default=DEFAULT_BASE, show_default=True, envvar="KREFELD_KG_BASE", help="Base IRI of resource IRIs."
+)
+data_option = click.option(
+    "--data",
+    "data_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=ROOT / "data",
+    show_default="data/",
+    help="Directory of the edit files (*.ttl).",
+)
+release_option = click.option(
+    "--release",
+    "release_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("dist"),
+    show_default=True,
+    help="Directory of a built release.",
+)

@@ -16,33 +16,23 @@ target graph's triple count and a sample of triples (GSP: every triple) are comp
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import time
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
 
 import pyoxigraph as ox
 
 from .build import DUMP_NAME
 from .errors import InputError, KrefeldKGError
-from .remote import (
-    USER_AGENT,
-    Credentials,
-    RemoteEngine,
-    RemoteError,
-    RetryPolicy,
-    classify,
-    http_error,
-    with_retries,
-)
-
-Progress = Callable[[int, int], None]
-NT = "application/n-triples"
-SAMPLE_SIZE = 200
-_UPLOAD_CHUNK = 64 * 1024
+from .publish_graph_store import NT as NT
+from .publish_graph_store import GraphStore as GraphStore
+from .publish_graph_store import Progress as Progress
+from .publish_verify import SAMPLE_SIZE as SAMPLE_SIZE
+from .publish_verify import Check as Check
+from .publish_verify import gsp_check, sparql_check
+from .publish_verify import sample as sample
+from .remote import Credentials, RemoteEngine, RemoteError, RetryPolicy
 
 
 @dataclass
@@ -53,18 +43,6 @@ class ReleaseData:
     data: bytes
     triples: list[ox.Triple]
     dataset: str
-
-
-@dataclass
-class Check:
-    """What a store holds in one graph, compared with the release."""
-
-    store_triples: int
-    sample_size: int
-    sample_found: int
-
-    def agrees(self, release_triples: int) -> bool:
-        return self.store_triples == release_triples and self.sample_found == self.sample_size
 
 
 @dataclass
@@ -135,101 +113,6 @@ def staging_iri(graph: str) -> str:
     return "urn:x-krefeld-kg:staging:" + hashlib.sha256(graph.encode("utf-8")).hexdigest()[:32]
 
 
-def sample(triples: list[ox.Triple], size: int = SAMPLE_SIZE) -> list[ox.Triple]:
-    """Up to ``size`` triples without blank nodes, spread evenly over the sorted release."""
-    named = [t for t in triples if not isinstance(t.subject, ox.BlankNode) and not isinstance(t.object, ox.BlankNode)]
-    if len(named) <= size:
-        return named
-    step = len(named) / size
-    return [named[int(i * step)] for i in range(size)]
-
-
-class GraphStore:
-    """A SPARQL 1.1 Graph Store Protocol endpoint, graphs named indirectly (``?graph=IRI``), over httpx."""
-
-    def __init__(self, url: str, credentials: Credentials, policy: RetryPolicy) -> None:
-        if not url.startswith(("http://", "https://")):
-            raise InputError(f"not an http(s) Graph Store URL: {url!r}")
-        self.url, self.credentials, self.policy = url, credentials, policy
-        self.server = ""
-
-    def _request(
-        self,
-        method: str,
-        graph: str,
-        data: bytes | None = None,
-        progress: Progress | None = None,
-        accept: str | None = None,
-    ) -> tuple[int, bytes, str]:
-        import httpx
-
-        headers = {"User-Agent": USER_AGENT, **self.credentials.headers()}
-        if data is not None:
-            headers.update({"Content-Type": NT, "Content-Length": str(len(data))})
-        if accept:
-            headers["Accept"] = accept
-        auth = (self.credentials.user, self.credentials.password or "") if self.credentials.user else None
-
-        def chunks(body: bytes) -> Iterator[bytes]:
-            for start in range(0, len(body), _UPLOAD_CHUNK):
-                yield body[start : start + _UPLOAD_CHUNK]
-                if progress:
-                    progress(min(start + _UPLOAD_CHUNK, len(body)), len(body))
-
-        def attempt(timeout: float) -> tuple[int, bytes, str]:
-            try:
-                with httpx.Client(timeout=timeout, auth=auth, trust_env=False) as client:
-                    response = client.request(
-                        method,
-                        self.url,
-                        params={"graph": graph},
-                        headers=headers,
-                        content=None if data is None else chunks(data),
-                    )
-            except httpx.HTTPError as exc:
-                raise classify(exc, self.url, timeout) from None
-            self.server = response.headers.get("Server", self.server)
-            if response.status_code >= 400 and response.status_code != 404:
-                raise http_error(
-                    response.status_code,
-                    response.reason_phrase,
-                    response.content,
-                    self.url,
-                    response.headers.get("Retry-After"),
-                )
-            if response.status_code == 404 and method == "PUT":
-                raise http_error(404, response.reason_phrase, response.content, self.url)
-            return response.status_code, response.content, response.headers.get("Content-Type", "")
-
-        return with_retries(self.policy, attempt)
-
-    def put(self, graph: str, data: bytes, progress: Progress | None = None) -> None:
-        self._request("PUT", graph, data, progress)
-
-    def get(self, graph: str) -> set[ox.Triple]:
-        status, body, content_type = self._request("GET", graph, accept=NT)
-        if status == 404:
-            return set()
-        fmt = ox.RdfFormat.from_media_type(content_type.split(";")[0].strip()) or ox.RdfFormat.N_TRIPLES
-        try:
-            return {q.triple for q in ox.parse(body, format=fmt)}
-        except SyntaxError as exc:
-            raise RemoteError(f"{self.url} answered unreadable RDF for <{graph}>: {exc}") from None
-
-    def delete(self, graph: str) -> None:
-        self._request("DELETE", graph)
-
-    def exists(self, graph: str) -> bool:
-        return self._request("HEAD", graph)[0] != 404
-
-    def sibling_update_endpoint(self) -> str | None:
-        """The ``/update`` beside an Oxigraph server's ``/store``, where one MOVE switches graphs atomically."""
-        base = self.url.partition("?")[0]
-        if self.server.lower().startswith("oxigraph") and base.rstrip("/").endswith("/store"):
-            return base.rstrip("/")[: -len("/store")] + "/update"
-        return None
-
-
 def query_endpoint_for(update_endpoint: str) -> str:
     """The query endpoint beside an update endpoint (``…/update`` → ``…/query``, RDF4J ``…/statements`` → ``…``)."""
     base = update_endpoint.rstrip("/")
@@ -238,63 +121,6 @@ def query_endpoint_for(update_endpoint: str) -> str:
     if base.endswith("/statements"):
         return base[: -len("/statements")]
     raise InputError(f"cannot tell the query endpoint beside {update_endpoint}: give --endpoint")
-
-
-def _sparql_check(engine: RemoteEngine, graph: str, expected: list[ox.Triple]) -> Check:
-    count = engine.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
-    rows = " ".join(f"({t.subject} {t.predicate} {t.object})" for t in expected)
-    found = (
-        engine.select(
-            f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ VALUES (?s ?p ?o) {{ {rows} }} ?s ?p ?o }} }}"
-        )
-        if expected
-        else None
-    )
-    return Check(int(str(count.rows[0][0])), len(expected), int(str(found.rows[0][0])) if found else 0)
-
-
-_XSD = "http://www.w3.org/2001/XMLSchema#"
-_INTEGERS = {
-    _XSD + n
-    for n in (
-        "integer",
-        "int",
-        "long",
-        "short",
-        "byte",
-        "nonNegativeInteger",
-        "positiveInteger",
-        "nonPositiveInteger",
-        "negativeInteger",
-        "unsignedLong",
-        "unsignedInt",
-        "unsignedShort",
-        "unsignedByte",
-    )
-}
-
-
-def _key(triple: ox.Triple) -> tuple[str, str, str]:
-    """A triple compared by value where stores canonicalise literals (``"48.5000"^^xsd:decimal`` = ``48.5``)."""
-    o = triple.object
-    text = str(o)
-    if isinstance(o, ox.Literal) and o.datatype.value.startswith(_XSD):
-        dt, value = o.datatype.value, o.value.strip()
-        with contextlib.suppress(ValueError, ArithmeticError):
-            if dt in _INTEGERS:
-                text = f"{int(value)}^^{dt}"
-            elif dt == _XSD + "decimal":
-                text = f"{Decimal(value).normalize()}^^{dt}"
-            elif dt in (_XSD + "double", _XSD + "float"):
-                text = f"{float(value)!r}^^{dt}"
-            elif dt == _XSD + "boolean":
-                text = f"{value in ('true', '1')}^^{dt}"
-    return str(triple.subject), str(triple.predicate), text
-
-
-def _gsp_check(store: GraphStore, graph: str, expected: list[ox.Triple]) -> Check:
-    held = {_key(t) for t in store.get(graph)}
-    return Check(len(held), len(expected), sum(1 for t in expected if _key(t) in held))
 
 
 def _insert_chunks(
@@ -347,13 +173,13 @@ def publish(
         method = "graph store protocol"
         store.put(staging, release.data, progress)
         sent += len(release.data)
-        staged = _gsp_check(store, staging, release.triples)
+        staged = gsp_check(store, staging, release.triples)
     else:
         assert engine is not None
         method = "SPARQL Update"
         engine.update(f"DROP SILENT GRAPH <{staging}>")
         sent += _insert_chunks(engine, staging, release.triples, chunk_size, progress)
-        staged = _sparql_check(engine, staging, expected)
+        staged = sparql_check(engine, staging, expected)
     if not staged.agrees(n):
         _drop_quietly(store, engine, staging)
         raise VerificationFailed(
@@ -369,7 +195,7 @@ def publish(
         sent += len(release.data)
         store.delete(staging)
         switch = "PUT of the target graph (atomic where the store's PUT is transactional)"
-    check = _gsp_check(store, graph, release.triples) if store else _sparql_check(engine, graph, expected)  # type: ignore[arg-type]
+    check = gsp_check(store, graph, release.triples) if store else sparql_check(engine, graph, expected)  # type: ignore[arg-type]
     result = PublishResult(graph, staging, method, switch, n, check, sent, time.monotonic() - began)
     if not result.ok:
         raise VerificationFailed(f"the store's graph <{graph}> does not hold the release", n, check)

@@ -15,13 +15,10 @@ vs. a day; Wikidata's ``wikibase:timePrecision`` 9/10/11). Wikidata is asked in 
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import re
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 
 from rdflib import Literal, Namespace, URIRef
 from rdflib.namespace import ORG, OWL, RDFS
@@ -29,6 +26,15 @@ from rdflib.term import Node
 
 from .engine import Engine
 from .namespaces import DEFAULT_BASE, KKG, SCHEMA, WD, all_prefixes
+from .reconcile_dates import our_precision as our_precision
+from .reconcile_dates import same_date as same_date
+from .reconcile_dates import show as show
+from .reconcile_dates import wikidata_precision as wikidata_precision
+from .reconcile_report import FORMATS as FORMATS
+from .reconcile_report import STATUSES as STATUSES
+from .reconcile_report import Fact as Fact
+from .reconcile_report import Report as Report
+from .reconcile_report import render as render
 
 # The Wikidata RDF dump vocabularies (https://www.mediawiki.org/wiki/Wikibase/Indexing/RDF_Dump_Format), built
 # on namespaces.WD; they belong in namespaces.py with the other namespaces.
@@ -41,8 +47,6 @@ PQV = Namespace(_WIKIDATA + "prop/qualifier/value/")
 WIKIBASE = Namespace("http://wikiba.se/ontology#")
 
 TWINNED, MEMBER_OF, INCEPTION, START, END = "P190", "P463", "P571", "P580", "P582"
-STATUSES = ("agrees", "differs", "missing-in-wikidata", "missing-here")
-FORMATS = ("table", "csv", "json")
 _KINDS = {"twinning": 0, "membership": 1, "founding": 2}
 _ASPECTS = {"exists": 0, "start": 1, "end": 2, "inception": 3}
 _PREFIXES = "\n".join(
@@ -65,81 +69,12 @@ _PREFIXES = "\n".join(
 
 
 @dataclass(frozen=True)
-class Fact:
-    kind: str  # twinning, membership, founding
-    subject: str
-    object: str
-    aspect: str  # exists, start, end, inception
-    status: str
-    here: str
-    wikidata: str
-
-
-@dataclass
-class Report:
-    facts: list[Fact]
-    not_compared: list[str] = field(default_factory=list)
-    endpoint: str = ""
-
-    def counts(self) -> dict[str, int]:
-        return {status: sum(1 for f in self.facts if f.status == status) for status in STATUSES}
-
-
-@dataclass(frozen=True)
 class Statement:
     item: str  # QID
     value: str  # QID, or the time for P571
     precision: int | None
     starts: tuple[tuple[str, int | None], ...]
     ends: tuple[tuple[str, int | None], ...]
-
-
-# --- dates ------------------------------------------------------------------------------------------------------
-
-_DATE = re.compile(r"^\+?(-?\d{1,})(?:-(\d{2})(?:-(\d{2}))?)?")
-
-
-def _parts(text: str) -> tuple[int, int, int] | None:
-    match = _DATE.match(text.strip())
-    if not match:
-        return None
-    year, month, day = match.groups()
-    return int(year), int(month or 0), int(day or 0)
-
-
-def our_precision(term: Node) -> int:
-    datatype = str(term.datatype) if isinstance(term, Literal) and term.datatype else ""
-    return 9 if datatype.endswith("#gYear") else 10 if datatype.endswith("#gYearMonth") else 11
-
-
-def wikidata_precision(text: str, given: int | None) -> int:
-    """Wikidata's precision (9 year, 10 month, 11 day), inferred from the value when not given."""
-    if given is not None:
-        return min(given, 11)
-    return 9 if re.match(r"^\+?-?\d+-01-01T00:00:00", text) else 10 if re.match(r"^\+?-?\d+-\d\d-01T00", text) else 11
-
-
-def show(text: str, precision: int) -> str:
-    parts = _parts(text)
-    if parts is None:
-        return text
-    year, month, day = parts
-    if precision >= 11:
-        return f"{year:04d}-{month:02d}-{day:02d}"
-    if precision == 10:
-        return f"{year:04d}-{month:02d}"
-    return f"{year:04d}" if precision == 9 else f"{year:04d} (precision {precision})"
-
-
-def same_date(ours: str, ours_precision: int, theirs: str, theirs_precision: int) -> bool:
-    a, b = _parts(ours), _parts(theirs)
-    if a is None or b is None:
-        return ours == theirs
-    precision = min(ours_precision, theirs_precision)
-    if precision < 9:
-        unit = 10 ** (9 - precision)
-        return bool(a[0] // unit == b[0] // unit)
-    return a[: precision - 8] == b[: precision - 8]
 
 
 def _date_fact(base: Fact, ours: list[Node], theirs: Iterable[tuple[str, int | None]]) -> Fact | None:
@@ -394,43 +329,3 @@ def _label(name: str, names: dict[str, str]) -> str:
     if name.startswith("wd:") and names.get(name[3:]):
         return f"{name} {names[name[3:]]}"
     return name
-
-
-def render(report: Report, fmt: str) -> str:
-    """The report as an aligned table (with a summary), CSV (one row per fact) or JSON."""
-    columns = ("kind", "subject", "object", "aspect", "status", "here", "wikidata")
-    if fmt == "json":
-        return (
-            json.dumps(
-                {
-                    "endpoint": report.endpoint,
-                    "counts": report.counts(),
-                    "facts": [asdict(f) for f in report.facts],
-                    "not_compared": report.not_compared,
-                },
-                ensure_ascii=False,
-                indent=2,
-            )
-            + "\n"
-        )
-    if fmt == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\r\n")
-        writer.writerow(columns)
-        writer.writerows([[getattr(f, c) for c in columns] for f in report.facts])
-        return buffer.getvalue()
-    if fmt == "table":
-        cells = [[getattr(f, c) for c in columns] for f in report.facts]
-        widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
-        lines = [
-            "  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip(),
-            "  ".join("-" * w for w in widths),
-        ]
-        lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in cells]
-        counts = report.counts()
-        lines.append(f"({len(cells)} facts: " + ", ".join(f"{counts[s]} {s}" for s in STATUSES) + ")")
-        if report.not_compared:
-            lines.append("\nnot compared (no owl:sameAs to Wikidata):")
-            lines += [f"  {note}" for note in report.not_compared]
-        return "\n".join(lines) + "\n"
-    raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")

@@ -32,75 +32,35 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from http import HTTPStatus
-from itertools import islice
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pyoxigraph as ox
 
 from ..engine import QueryError
 from ..errors import InputError
-from ..remote import USER_AGENT, Credentials, RemoteError, RetryPolicy, classify, http_error, query_form, with_retries
+from ..remote import USER_AGENT, Credentials, RemoteError, RetryPolicy, http_error, query_form, with_retries
 from .backend import QueryAnswer, QueryJob, QueryRejected, Term, Unavailable
-from .formats import N_TRIPLES, SPARQL_JSON, TSV
-from .rdf import serialize
-from .results import write_boolean, write_solutions
+from .formats import TSV
+from .remote_answer import LINE_FORMATS, ResultTooLarge, query_answer, read_body, read_some
+from .remote_answer import MAX_RESULT_BYTES as MAX_RESULT_BYTES
+from .remote_connection import RemoteStats as RemoteStats
+from .remote_connection import StoreConnection
+from .remote_sparql import BOOLEAN_ACCEPT as BOOLEAN_ACCEPT
+from .remote_sparql import GRAPH_ACCEPT as GRAPH_ACCEPT
+from .remote_sparql import LOOKUP_BATCH as LOOKUP_BATCH
+from .remote_sparql import LOOKUP_TIMEOUT as LOOKUP_TIMEOUT
+from .remote_sparql import PREFETCH_LIMIT as PREFETCH_LIMIT
+from .remote_sparql import PROBE_INTERVAL as PROBE_INTERVAL
+from .remote_sparql import PROBE_TIMEOUT as PROBE_TIMEOUT
+from .remote_sparql import SOLUTIONS_ACCEPT as SOLUTIONS_ACCEPT
+from .remote_sparql import StoreFailure as StoreFailure
+from .remote_sparql import batches, classify_failure, iri_ref, parse_rows, string_literal
+from .remote_sparql import canonical as canonical
 
 log = logging.getLogger("krefeld_kg.serve")
-
-LOOKUP_BATCH = 200  # IRIs per VALUES block
-LOOKUP_TIMEOUT = 5.0  # most seconds a page lookup may hold the event loop (less if --timeout is shorter)
-PROBE_INTERVAL = 1.0  # seconds between probes while the store is down
-PROBE_TIMEOUT = 2.0
-MAX_RESULT_BYTES = 64 * 1024**2  # most bytes read of one answer to a user query
-PREFETCH_LIMIT = 4096  # prefetched descriptions kept for describe(); more means nobody asked for them
-
-SOLUTIONS_ACCEPT = f"{TSV}, {SPARQL_JSON};q=0.9, application/sparql-results+xml;q=0.8"
-BOOLEAN_ACCEPT = f"{SPARQL_JSON}, application/sparql-results+xml;q=0.9"
-GRAPH_ACCEPT = f"{N_TRIPLES}, text/turtle;q=0.9, application/rdf+xml;q=0.5"
-_LINE_FORMATS = (TSV, N_TRIPLES)  # one row or triple per line: an answer can be cut at a line break
-
-
-class StoreFailure(Unavailable):
-    """The store failed a page lookup: ``status`` 503 (unreachable, too slow, busy) or 502 (it answered with
-    an error, or refused our credentials). The app answers with ``status`` and the message."""
-
-    def __init__(self, message: str, status: int = 503, retry_after: int = 1) -> None:
-        super().__init__(message, retry_after)
-        self.status = status
-
-
-class _ResultTooLarge(Exception):
-    pass
-
-
-@dataclass
-class _Outage:
-    message: str  # for the public: no URL
-    status: int
-    since: float  # wall clock
-    retry_at: float  # monotonic: until then lookups fail without asking the store
-
-
-@dataclass
-class _Loop:
-    """What belongs to one event loop: the async client and the gate on concurrent queries."""
-
-    loop: asyncio.AbstractEventLoop
-    client: httpx.AsyncClient
-    gate: asyncio.Semaphore
-
-
-@dataclass
-class RemoteStats:
-    lookups: int = 0
-    queries: int = 0
-    timeouts: int = 0
-    failures: int = 0
 
 
 @dataclass
@@ -109,7 +69,7 @@ class _Prefetched:
     incoming: dict[str, list[ox.Triple]] = field(default_factory=dict)
 
 
-class RemoteBackend:
+class RemoteBackend(StoreConnection):
     """The server's store, reached over the SPARQL 1.1 Protocol at ``endpoint``, reading ``graph`` (None: the
     store's default graph). ``timeout`` is the time limit of a user query; ``startup`` the retry policy of the
     start-up queries; at most ``concurrency`` user queries go to the store at once."""
@@ -141,11 +101,11 @@ class RemoteBackend:
         self.stats = RemoteStats()
         self._headers = {"User-Agent": USER_AGENT, **self.credentials.headers()}
         self._auth = (self.credentials.user, self.credentials.password or "") if self.credentials.user else None
-        self._sync: httpx.Client | None = None
-        self._async: _Loop | None = None
-        self._outage: _Outage | None = None
-        self._probe: asyncio.Task[None] | None = None
-        self._refusal: str | None = None  # the last refusal logged, so a misconfiguration logs once
+        self._sync = None
+        self._async = None
+        self._outage = None
+        self._probe = None
+        self._refusal = None  # the last refusal logged, so a misconfiguration logs once
         self._serving = False
         self._prefetched = _Prefetched()
 
@@ -162,8 +122,8 @@ class RemoteBackend:
                 found += held
         if len(missing) == 1 and len(subjects) == 1:
             return self._describe(missing[0])  # the start of a describe(): fetch all it will ask for at once
-        for batch in _batches(missing, LOOKUP_BATCH):
-            values = " ".join(_iri(s) for s in batch)
+        for batch in batches(missing, LOOKUP_BATCH):
+            values = " ".join(iri_ref(s) for s in batch)
             found += self._graph(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ VALUES ?s {{ {values} }} ?s ?p ?o }}")
         return sorted(found, key=str)
 
@@ -171,7 +131,7 @@ class RemoteBackend:
         held = self._prefetched.incoming.pop(iri, None)
         if held is not None:
             return held
-        node = _iri(iri)
+        node = iri_ref(iri)
         return sorted(self._graph(f"CONSTRUCT WHERE {{ ?s ?p {node} }}"), key=str)
 
     def select(self, query: str) -> list[tuple[Term | None, ...]]:
@@ -180,7 +140,7 @@ class RemoteBackend:
         else:
             # Start-up: the store may be starting too, so it gets the retries; failures name the URL (for the operator).
             body, content_type = with_retries(self.startup, lambda limit: self._post(query, SOLUTIONS_ACCEPT, limit))
-        return sorted(_rows(body, content_type, self.endpoint), key=canonical)
+        return sorted(parse_rows(body, content_type, self.endpoint), key=canonical)
 
     async def execute(self, job: QueryJob) -> QueryAnswer:
         started = time.perf_counter()
@@ -207,7 +167,7 @@ class RemoteBackend:
                         "POST", self.endpoint, data=data, headers={"Accept": accept}
                     ) as response:
                         if response.status_code >= 400:
-                            body = await _read_some(response, 64 * 1024)
+                            body = await read_some(response, 64 * 1024)
                             raise http_error(
                                 response.status_code,
                                 response.reason_phrase,
@@ -218,10 +178,10 @@ class RemoteBackend:
                         content_type = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
                         lines = (
                             (job.row_limit + 2 if content_type == TSV else job.row_limit + 1)
-                            if content_type in _LINE_FORMATS
+                            if content_type in LINE_FORMATS
                             else None
                         )
-                        body, cut = await _read(response, lines, MAX_RESULT_BYTES)
+                        body, cut = await read_body(response, lines, MAX_RESULT_BYTES)
         except TimeoutError:
             self.stats.timeouts += 1
             if not admitted:
@@ -233,17 +193,17 @@ class RemoteBackend:
                 f"the query was stopped at the time limit of {self.timeout:g} s; narrow it down "
                 "(a LIMIT, more specific patterns) and try again"
             ) from None
-        except _ResultTooLarge:
+        except ResultTooLarge:
             raise QueryRejected(
                 f"the store's answer is over {MAX_RESULT_BYTES // 1024**2} MiB; narrow the query down", status=502
             ) from None
         except httpx.HTTPError as exc:
-            failure = self._failed(_classify(exc, self.endpoint, self.timeout))
+            failure = self._failed(classify_failure(exc, self.endpoint, self.timeout))
             raise failure from None
         except RemoteError as exc:
             raise self._query_failure(exc) from None
         self._recovered()
-        return self._answer(form, media_type, body, content_type, cut, job.row_limit, started)
+        return query_answer(form, media_type, body, content_type, cut, job.row_limit, started, self.namespaces)
 
     async def start(self) -> None:
         self._serving = True
@@ -286,38 +246,12 @@ class RemoteBackend:
                 f"{self.release_triples:,}",
             )
 
-    async def health(self) -> dict[str, Any]:
-        """The store's state for /healthz, probed now (asynchronously: a slow store does not hold the loop)."""
-        started = time.perf_counter()
-        state, error = "up", None
-        try:
-            await self._ask(min(self.timeout, PROBE_TIMEOUT))
-        except RemoteError as exc:
-            error, status = self._public(exc)
-            state = "down" if exc.transient else "refusing"
-            if exc.transient:
-                self._down(error, status, exc.retry_after)
-        else:
-            self._recovered()
-        outage = self._outage
-        return {
-            "kind": "remote",
-            "graph": self.graph or "default",
-            "state": state,
-            "error": error,
-            "down_since": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(outage.since)) if outage else None,
-            "milliseconds": round((time.perf_counter() - started) * 1000, 1),
-            "store_triples": self.store_triples,
-            "release_triples": self.release_triples,
-            **vars(self.stats),
-        }
-
     # --- page lookups -----------------------------------------------------------------------------------------
 
     def _describe(self, iri: str) -> list[ox.Triple]:
         """One request for the triples of ``iri``, of its fragment nodes up to two links away, and its incoming
         links; the fragments' and the incoming triples wait for describe() to ask for them."""
-        node, prefix = _iri(iri), _string(iri + "#")
+        node, prefix = iri_ref(iri), string_literal(iri + "#")
         fragment = f"isIRI(?s) && STRSTARTS(STR(?s), {prefix})"
         triples = self._graph(
             "CONSTRUCT { ?s ?p ?o } WHERE {\n"
@@ -372,27 +306,6 @@ class RemoteBackend:
         self._recovered()
         return answer
 
-    def _post(self, query: str, accept: str, timeout: float) -> tuple[bytes, str]:
-        if self._sync is None:
-            self._sync = httpx.Client(
-                headers=self._headers, auth=self._auth, trust_env=False, transport=httpx.HTTPTransport(retries=1)
-            )
-        try:
-            response = self._sync.post(
-                self.endpoint, data=self._form(query), headers={"Accept": accept}, timeout=timeout
-            )
-        except httpx.HTTPError as exc:
-            raise _classify(exc, self.endpoint, timeout) from None
-        if response.status_code >= 400:
-            raise http_error(
-                response.status_code,
-                response.reason_phrase,
-                response.content,
-                self.endpoint,
-                response.headers.get("Retry-After"),
-            )
-        return response.content, response.headers.get("Content-Type", "")
-
     # --- user queries -----------------------------------------------------------------------------------------
 
     def _dataset(self, job: QueryJob) -> tuple[list[str], list[str]]:
@@ -408,55 +321,6 @@ class RemoteBackend:
             )
         return list(job.default_graphs) or [self.graph], list(job.named_graphs)
 
-    def _answer(
-        self, form: str, media_type: str, body: bytes, content_type: str, cut: bool, limit: int, started: float
-    ) -> QueryAnswer:
-        try:
-            if form == "GRAPH":
-                rdf_format = ox.RdfFormat.from_media_type(content_type)
-                if rdf_format is None:
-                    raise QueryRejected(
-                        f"the store answered {content_type or 'without a Content-Type'}, not RDF", status=502
-                    )
-                triples = [q.triple for q in islice(ox.parse(body, format=rdf_format), limit + 1)]
-                truncated = cut or len(triples) > limit
-                triples = triples[:limit]
-                return QueryAnswer(
-                    "GRAPH",
-                    media_type,
-                    serialize(triples, media_type, self.namespaces),
-                    len(triples),
-                    truncated,
-                    time.perf_counter() - started,
-                )
-            results_format = ox.QueryResultsFormat.from_media_type(content_type)
-            if results_format is None:
-                raise QueryRejected(
-                    f"the store answered {content_type or 'without a Content-Type'}, not SPARQL results", status=502
-                )
-            result = ox.parse_query_results(body, format=results_format)
-        except SyntaxError as exc:
-            raise QueryRejected(f"the store's answer could not be read: {exc}", status=502) from None
-        if isinstance(result, ox.QueryBoolean):
-            return QueryAnswer(
-                "ASK", media_type, write_boolean(bool(result), media_type), 1, False, time.perf_counter() - started
-            )
-        variables = [v.value for v in result.variables]
-        try:
-            rows = [tuple(solution) for solution in islice(result, limit + 1)]
-        except SyntaxError as exc:
-            raise QueryRejected(f"the store's answer could not be read: {exc}", status=502) from None
-        truncated = cut or len(rows) > limit
-        rows = rows[:limit]
-        return QueryAnswer(
-            "SELECT",
-            media_type,
-            write_solutions(variables, rows, media_type),
-            len(rows),
-            truncated,
-            time.perf_counter() - started,
-        )
-
     def _query_failure(self, exc: RemoteError) -> Exception:
         """The store answered a user query with an error status: the query's fault (4xx), a busy store (503
         with Retry-After) or a failing one (502). A failing query does not mark the store as down."""
@@ -470,114 +334,6 @@ class RemoteBackend:
         if status == 503:
             return Unavailable(f"{message}; try again in a moment", retry_after=max(1, round(exc.retry_after or 1)))
         return QueryRejected(message, status=502)
-
-    def _loop_state(self) -> _Loop:
-        """The async client of the running loop (a TestClient without ``with`` runs every request in a new one)."""
-        loop = asyncio.get_running_loop()
-        if self._async is None or self._async.loop is not loop:
-            client = httpx.AsyncClient(
-                headers=self._headers,
-                auth=self._auth,
-                trust_env=False,
-                timeout=httpx.Timeout(self.timeout + 5.0, connect=min(self.timeout, 5.0)),
-                transport=httpx.AsyncHTTPTransport(retries=1),
-            )
-            self._async = _Loop(loop, client, asyncio.Semaphore(self.concurrency))
-        return self._async
-
-    def _form(
-        self, query: str, default_graphs: Sequence[str] | None = None, named_graphs: Sequence[str] = ()
-    ) -> dict[str, Any]:
-        graphs = list(default_graphs) if default_graphs is not None else [self.graph] if self.graph else []
-        form: dict[str, Any] = {"query": query}
-        if graphs:
-            form["default-graph-uri"] = graphs
-        if named_graphs:
-            form["named-graph-uri"] = list(named_graphs)
-        return form
-
-    # --- the store's state ------------------------------------------------------------------------------------
-
-    def _fail_fast(self) -> None:
-        """While the store is down and the probe is watching it (or for a pause, without one), do not ask it."""
-        outage = self._outage
-        if outage is None:
-            return
-        probe = self._probe
-        watched = probe is not None and not probe.done() and probe.get_loop().is_running()
-        if watched or time.monotonic() < outage.retry_at:
-            raise StoreFailure(outage.message, outage.status, max(1, round(outage.retry_at - time.monotonic())))
-
-    def _public(self, exc: RemoteError) -> tuple[str, int]:
-        """The one-line message for the public (the store's URL left out) and the status to answer with."""
-        status = exc.status
-        if status in (401, 403):
-            phrase = HTTPStatus(status).phrase
-            return f"the triple store refused this server's credentials (HTTP {status} {phrase})", 502
-        if status == 404:
-            return "the triple store's endpoint answered HTTP 404 Not Found: this server is misconfigured", 502
-        text = exc.message.replace(self.endpoint, "the triple store")
-        return text, 503 if status is None or status in (408, 429, 503, 504) else 502
-
-    def _failed(self, exc: RemoteError) -> StoreFailure:
-        """Record a failed lookup and make its error. A store that cannot be reached, is too slow or failing
-        (transient) is left alone until the background probe sees it answer again."""
-        message, status = self._public(exc)
-        self.stats.failures += 1
-        if exc.transient:
-            if self._outage is None:
-                log.warning("the triple store is not answering: %s", exc.message)
-            self._down(message, status, exc.retry_after)
-        elif message != self._refusal:
-            log.error("the triple store refused a request: %s", exc.message)
-            self._refusal = message
-        return StoreFailure(message, status, max(1, round(exc.retry_after or PROBE_INTERVAL)))
-
-    def _down(self, message: str, status: int, retry_after: float | None = None) -> None:
-        since = self._outage.since if self._outage else time.time()
-        wait = max(PROBE_INTERVAL, retry_after or 0.0)
-        self._outage = _Outage(message, status, since, time.monotonic() + wait)
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            return  # not serving yet: the next lookup tries again after the pause
-        if self._probe is None or self._probe.done():
-            self._probe = loop.create_task(self._probe_until_up())
-
-    def _recovered(self) -> None:
-        self._refusal = None
-        if self._outage is not None:
-            log.warning("the triple store is answering again (down for %.1f s)", time.time() - self._outage.since)
-            self._outage = None
-
-    async def _probe_until_up(self) -> None:
-        """Ask the store every PROBE_INTERVAL until it answers; meanwhile lookups fail at once."""
-        while self._outage is not None:
-            await asyncio.sleep(PROBE_INTERVAL)
-            try:
-                await self._ask(min(self.timeout, PROBE_TIMEOUT))
-            except RemoteError as exc:
-                if exc.transient:
-                    self._down(*self._public(exc), exc.retry_after)  # still down: keep failing fast
-                    continue
-            self._recovered()  # answering (even if refusing: then lookups say so themselves)
-
-    async def _ask(self, timeout: float) -> None:
-        state = self._loop_state()
-        try:
-            response = await state.client.post(
-                self.endpoint, data=self._form("ASK { ?s ?p ?o }"), headers={"Accept": BOOLEAN_ACCEPT}, timeout=timeout
-            )
-        except httpx.HTTPError as exc:
-            raise _classify(exc, self.endpoint, timeout) from None
-        if response.status_code >= 400:
-            raise http_error(
-                response.status_code,
-                response.reason_phrase,
-                response.content,
-                self.endpoint,
-                response.headers.get("Retry-After"),
-            )
 
 
 def connect(
@@ -614,82 +370,3 @@ def connect(
     )
     backend.check()
     return backend
-
-
-# --- helpers ----------------------------------------------------------------------------------------------------
-
-
-def _classify(exc: BaseException, url: str, timeout: float) -> RemoteError:
-    """``remote.classify``, after a look down the chain of causes: httpx's async client reports a refused
-    connection as "All connection attempts failed" three causes above the ConnectionRefusedError."""
-    cause: BaseException | None = exc
-    while cause is not None:
-        if isinstance(cause, ConnectionRefusedError):
-            return RemoteError(f"cannot connect to {url}: connection refused", transient=True)
-        cause = cause.__cause__ or cause.__context__
-    return classify(exc, url, timeout)
-
-
-def _iri(iri: str) -> str:
-    """``<iri>``, checked: pyoxigraph refuses anything that is not an IRI (so nothing can close the brackets)."""
-    try:
-        return str(ox.NamedNode(iri))
-    except ValueError:
-        raise StoreFailure(f"not an IRI: {iri!r}", 502) from None
-
-
-def _string(text: str) -> str:
-    return str(ox.Literal(text))
-
-
-def _batches(items: list[str], size: int) -> Iterator[list[str]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
-def _rows(body: bytes, content_type: str, endpoint: str) -> list[tuple[Term | None, ...]]:
-    fmt = ox.QueryResultsFormat.from_media_type(content_type.split(";")[0].strip()) or ox.QueryResultsFormat.JSON
-    try:
-        result = ox.parse_query_results(body, format=fmt)
-        if not isinstance(result, ox.QuerySolutions):
-            raise RemoteError(f"{endpoint} answered a SELECT query with a boolean")
-        return [tuple(solution) for solution in result]
-    except SyntaxError as exc:
-        raise RemoteError(f"{endpoint} answered unreadable SPARQL results: {exc}") from None
-
-
-def canonical(row: tuple[Term | None, ...]) -> tuple[str, ...]:
-    """The order ``select`` answers in (``outgoing`` and ``incoming``: triples sorted by their N-Triples text).
-    SPARQL leaves the order of results open and the pages follow it (the map's places, the JSON-LD), so rows
-    are sorted: the same release gives the same bytes whatever store answers."""
-    return tuple("" if term is None else str(term) for term in row)
-
-
-async def _read_some(response: httpx.Response, limit: int) -> bytes:
-    data = bytearray()
-    async for chunk in response.aiter_bytes():
-        data += chunk
-        if len(data) >= limit:
-            break
-    return bytes(data[:limit])
-
-
-async def _read(response: httpx.Response, lines: int | None, limit: int) -> tuple[bytes, bool]:
-    """The body, or for a line format its first ``lines`` lines, read no further; ``True`` with it when the
-    answer was cut before its end (at ``lines`` lines, or at the last line break within ``limit`` bytes)."""
-    data = bytearray()
-    seen = 0
-    async for chunk in response.aiter_bytes():
-        data += chunk
-        if lines is not None:
-            seen += chunk.count(b"\n")
-            if seen >= lines:
-                end = -1
-                for _ in range(lines):
-                    end = data.index(b"\n", end + 1)
-                return bytes(data[: end + 1]), True
-        if len(data) > limit:
-            if lines is None:
-                raise _ResultTooLarge
-            return bytes(data[: data.rfind(b"\n") + 1]), True
-    return bytes(data), False

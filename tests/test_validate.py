@@ -117,8 +117,7 @@ def test_validate_imports_no_pyshacl_on_the_fast_path() -> None:
     import sys
 
     code = (
-        "import sys; from krefeld_kg.build import Pipeline; Pipeline.load().validate(); "
-        "print('pyshacl' in sys.modules)"
+        "import sys; from krefeld_kg.build import Pipeline; Pipeline.load().validate(); print('pyshacl' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"

@@ -68,8 +68,14 @@ def run_process(cmd: list[str], timeout: float, stdout: Path | None = None, env:
     out = open(stdout, "wb") if stdout else subprocess.PIPE  # noqa: SIM115
     started = time.perf_counter()
     library = {"PYTHONPATH": f"{LIBRARY / 'src'}{os.pathsep}{ROOT}", "BENCH_LIBRARY_ROOT": str(LIBRARY)}
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=out, stderr=subprocess.PIPE, start_new_session=True,
-                            env={**os.environ, **library, **(env or {})})
+    proc = subprocess.Popen(
+        cmd,
+        cwd=ROOT,
+        stdout=out,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+        env={**os.environ, **library, **(env or {})},
+    )
     result: dict[str, Any] = {}
     stderr_chunks: list[bytes] = []
     stdout_chunks: list[bytes] = []
@@ -145,8 +151,13 @@ STAGES = (
     Stage("export-ttl", "export.turtle", "ox-dump-ttl"),
     Stage("export-nt", "export.ntriples", "ox-dump-nt"),
     Stage("export-jsonld", "export.jsonld", "ox-dump-jsonld"),
-    Stage("build-cli", "`krefeld-kg build --data DIR`, cold (whole build)", None, kind="cli",
-          needs=("validate", "export-ttl", "export-nt", "export-jsonld")),
+    Stage(
+        "build-cli",
+        "`krefeld-kg build --data DIR`, cold (whole build)",
+        None,
+        kind="cli",
+        needs=("validate", "export-ttl", "export-nt", "export-jsonld"),
+    ),
     Stage("queries", "the query catalogue + 3 GROUP BY queries (library engine)", "ox-queries"),
     Stage("query-cli", "`krefeld-kg query relations-of-city`, cold", None, kind="cli"),
     Stage("lookup", "one resource's triples, median of 200 (library engine)", "ox-lookup"),
@@ -167,8 +178,11 @@ STAGES = (
 )
 STARTUP = (  # size-independent: start-up and the real data
     ("cli-help", "`krefeld-kg --help`, cold", [str(BIN / "krefeld-kg"), "--help"]),
-    ("cli-validate-real", "`krefeld-kg validate` on data/ (the real graph), cold",
-     [str(BIN / "krefeld-kg"), "validate", "--data", "{library}/data"]),
+    (
+        "cli-validate-real",
+        "`krefeld-kg validate` on data/ (the real graph), cold",
+        [str(BIN / "krefeld-kg"), "validate", "--data", "{library}/data"],
+    ),
     ("import-click", "anchor: python -c 'import click'", [sys.executable, "-c", "import click"]),
     ("import-rdflib", "anchor: python -c 'import rdflib'", [sys.executable, "-c", "import rdflib"]),
     ("import-pyshacl", "anchor: python -c 'import pyshacl'", [sys.executable, "-c", "import pyshacl"]),
@@ -207,8 +221,15 @@ class Harness:
     def log(self, text: str) -> None:
         print(text, file=sys.stderr, flush=True)
 
-    def measure(self, name: str, cmd: list[str], repeat: int, timeout: float, stdout: Path | None = None,
-                env: dict[str, str] | None = None) -> Run:
+    def measure(
+        self,
+        name: str,
+        cmd: list[str],
+        repeat: int,
+        timeout: float,
+        stdout: Path | None = None,
+        env: dict[str, str] | None = None,
+    ) -> Run:
         runs: list[Run] = []
         for i in range(repeat):
             run = run_process(cmd, timeout, stdout, env)
@@ -225,8 +246,12 @@ class Harness:
         if last.status != "ok":
             return last
         ok = [r for r in runs if r.status == "ok"]
-        median = Run("ok", wall=statistics.median(r.wall for r in ok if r.wall is not None),
-                     rss_mb=statistics.median(r.rss_mb for r in ok if r.rss_mb is not None), extra=ok[-1].extra)
+        median = Run(
+            "ok",
+            wall=statistics.median(r.wall for r in ok if r.wall is not None),
+            rss_mb=statistics.median(r.rss_mb for r in ok if r.rss_mb is not None),
+            extra=ok[-1].extra,
+        )
         seconds = [r.seconds for r in ok if r.seconds is not None]
         median.seconds = statistics.median(seconds) if seconds else None
         median.extra["runs"] = len(ok)
@@ -270,8 +295,11 @@ class Harness:
         work.mkdir(parents=True)
         info = self.prep(data, work)
         manifest = json.loads((data / "defects.json").read_text(encoding="utf-8"))
-        self.meta[label] = {"triples": manifest["triples"], "published_triples": info.get("triples"),
-                            "municipalities": manifest["resources"]["german_municipalities"]}
+        self.meta[label] = {
+            "triples": manifest["triples"],
+            "published_triples": info.get("triples"),
+            "municipalities": manifest["resources"]["german_municipalities"],
+        }
         hub = None
         try:
             import pyoxigraph as ox
@@ -332,8 +360,11 @@ class Harness:
             shutil.rmtree(work)
         work.mkdir(parents=True)
         self.prep(data, work)
-        library = run_process([str(BIN / "krefeld-kg"), "validate", "--data", str(data), "--format", "json"],
-                              self.args.timeout * 3, work / "library.json")
+        library = run_process(
+            [str(BIN / "krefeld-kg"), "validate", "--data", str(data), "--format", "json"],
+            self.args.timeout * 3,
+            work / "library.json",
+        )
         theirs = run_process(_cli("pyshacl-cli", data, work, None), self.args.timeout * 3, work / "pyshacl.ttl")
         entry: dict[str, Any] = {"library": asdict(library), "pyshacl": asdict(theirs)}
         if library.status == "ok" and theirs.status == "ok":
@@ -343,8 +374,10 @@ class Harness:
             entry["expected_violations"] = len(manifest["expected_violations"])
             entry["reported_violations"] = len(json.loads((work / "library.json").read_text())["violations"])
         self.compare[label] = entry
-        self.log(f"  compare with pySHACL at {label}: same={entry.get('same')} library {_fmt_time(library)}, "
-                 f"pyshacl {_fmt_time(theirs)}")
+        self.log(
+            f"  compare with pySHACL at {label}: same={entry.get('same')} library {_fmt_time(library)}, "
+            f"pyshacl {_fmt_time(theirs)}"
+        )
 
 
 # ------------------------------------------------------------------------------------------------
@@ -419,8 +452,15 @@ def table(h: Harness, sizes: list[tuple[str, int]]) -> str:
             row += f" {_fmt_time(run)} | {_fmt_mb(run)} | {_ratio(run, anchor)} |"
         if len(sizes) >= 2:
             (small_label, small_n), (large_label, large_n) = sizes[-2], sizes[-1]
-            row += " " + _exponent(h.results.get(small_label, {}).get(stage.name),
-                                   h.results.get(large_label, {}).get(stage.name), large_n / small_n) + " |"
+            row += (
+                " "
+                + _exponent(
+                    h.results.get(small_label, {}).get(stage.name),
+                    h.results.get(large_label, {}).get(stage.name),
+                    large_n / small_n,
+                )
+                + " |"
+            )
         lines.append(row)
     return "\n".join(lines)
 
@@ -435,8 +475,11 @@ def startup_table(h: Harness) -> str:
 
 
 def machine() -> dict[str, Any]:
-    info: dict[str, Any] = {"nproc": os.cpu_count(), "python": platform.python_version(),
-                            "date": time.strftime("%Y-%m-%d %H:%M %Z")}
+    info: dict[str, Any] = {
+        "nproc": os.cpu_count(),
+        "python": platform.python_version(),
+        "date": time.strftime("%Y-%m-%d %H:%M %Z"),
+    }
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             if line.startswith("model name"):
@@ -495,9 +538,12 @@ def targets(h: Harness, sizes: list[tuple[str, int]]) -> str:
             if e:
                 check(float(e) <= 1.1, f"{name}: time exponent {sl}→{ll} ≤ 1.1: {e}")
     for label, entry in h.compare.items():
-        check(entry.get("same"), f"{label} with defects: library SHACL results = pySHACL's: "
-              f"{entry.get('library_shacl')} vs {entry.get('pyshacl')} "
-              f"(manifest {entry.get('expected_violations')}, reported {entry.get('reported_violations')})")
+        check(
+            entry.get("same"),
+            f"{label} with defects: library SHACL results = pySHACL's: "
+            f"{entry.get('library_shacl')} vs {entry.get('pyshacl')} "
+            f"(manifest {entry.get('expected_violations')}, reported {entry.get('reported_violations')})",
+        )
     return "\n".join(out)
 
 
@@ -513,16 +559,31 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stages", default="", help="only these stages (comma-separated)")
     parser.add_argument("--profile", default="", help="also profile these stages (cProfile) into WORK")
     parser.add_argument("--profile-sizes", default="100k", help="sizes at which --profile stages are profiled")
-    parser.add_argument("--compare-max", type=int, default=100_000,
-                        help="compare reports with pySHACL on defective data at sizes up to this")
-    parser.add_argument("--compare-defects", type=float, default=0.0,
-                        help="defect rate of the compared data (default: about 40 defects at any size)")
-    parser.add_argument("--pyshacl-timeout", type=float, default=300.0,
-                        help="timeout of the plain pySHACL CLI with all shapes (it runs SHACL-SPARQL per focus node)")
+    parser.add_argument(
+        "--compare-max",
+        type=int,
+        default=100_000,
+        help="compare reports with pySHACL on defective data at sizes up to this",
+    )
+    parser.add_argument(
+        "--compare-defects",
+        type=float,
+        default=0.0,
+        help="defect rate of the compared data (default: about 40 defects at any size)",
+    )
+    parser.add_argument(
+        "--pyshacl-timeout",
+        type=float,
+        default=300.0,
+        help="timeout of the plain pySHACL CLI with all shapes (it runs SHACL-SPARQL per focus node)",
+    )
     parser.add_argument("--no-startup", action="store_true", help="skip the start-up measurements")
-    parser.add_argument("--snapshot", action="store_true",
-                        help="measure a copy of the library taken now (src/, ontology/, queries/, data/, catalog/, "
-                             "vendor/) so that edits made while the benchmark runs do not mix into it")
+    parser.add_argument(
+        "--snapshot",
+        action="store_true",
+        help="measure a copy of the library taken now (src/, ontology/, queries/, data/, catalog/, "
+        "vendor/) so that edits made while the benchmark runs do not mix into it",
+    )
     parser.add_argument("--library", default="", help="measure the checkout in this directory instead of this one")
     parser.add_argument("--json", default="", help="write all results as JSON here (default WORK/results.json)")
     args = parser.parse_args(argv)
@@ -554,9 +615,12 @@ def main(argv: list[str] | None = None) -> int:
         f"{info.get('ram_gib', '?')} GiB RAM, Python {info['python']}, rdflib {info['rdflib']}, "
         f"pyshacl {info['pyshacl']}, pyoxigraph {info['pyoxigraph']}; library measured: {info['library']}",
         "",
-        "sizes: " + ", ".join(f"{label} = {m['triples']:,} triples in the edit files, {m['published_triples']:,} "
-                              f"published ({m['municipalities']:,} German municipalities)"
-                              for label, m in h.meta.items()),
+        "sizes: "
+        + ", ".join(
+            f"{label} = {m['triples']:,} triples in the edit files, {m['published_triples']:,} "
+            f"published ({m['municipalities']:,} German municipalities)"
+            for label, m in h.meta.items()
+        ),
         "",
     ]
     if not args.no_startup:
@@ -565,11 +629,20 @@ def main(argv: list[str] | None = None) -> int:
     text = "\n".join(report)
     print(text)
     out = Path(args.json) if args.json else h.work / "results.json"
-    out.write_text(json.dumps({
-        "machine": info, "meta": h.meta, "compare": h.compare,
-        "results": {size: {k: asdict(v) for k, v in runs.items()} for size, runs in h.results.items()},
-        "table": text,
-    }, indent=2, default=str), encoding="utf-8")
+    out.write_text(
+        json.dumps(
+            {
+                "machine": info,
+                "meta": h.meta,
+                "compare": h.compare,
+                "results": {size: {k: asdict(v) for k, v in runs.items()} for size, runs in h.results.items()},
+                "table": text,
+            },
+            indent=2,
+            default=str,
+        ),
+        encoding="utf-8",
+    )
     h.log(f"results: {out}")
     return 0
 

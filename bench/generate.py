@@ -46,9 +46,18 @@ LAST_YEAR = 2025  # no generated date lies after this year, so "date in the futu
 
 #: resource prefix -> {type} segment of the IRI (namespaces.RESOURCE_TYPES, inverted)
 RESOURCE_PREFIXES = {
-    "place": "place", "orgn": "organisation", "coop": "cooperation", "ms": "membership", "twin": "twinning",
-    "rel": "relation", "event": "event", "claim": "claim", "count": "count", "contact": "contact",
-    "src": "source", "pub": "publisher",
+    "place": "place",
+    "orgn": "organisation",
+    "coop": "cooperation",
+    "ms": "membership",
+    "twin": "twinning",
+    "rel": "relation",
+    "event": "event",
+    "claim": "claim",
+    "count": "count",
+    "contact": "contact",
+    "src": "source",
+    "pub": "publisher",
 }
 VOCAB = {
     "kkg": "https://w3id.org/krefeld-kg/ontology#",
@@ -98,65 +107,125 @@ def _expected(kind: str, **v: str) -> list[dict[str, str]]:
     f = v["focus"]
     if kind == "missing-label-en":
         return [
-            {"focus": f, "component": SH + "QualifiedMinCountConstraintComponent",
-             "message": "needs an rdfs:label in English (@en)"},
+            {
+                "focus": f,
+                "component": SH + "QualifiedMinCountConstraintComponent",
+                "message": "needs an rdfs:label in English (@en)",
+            },
             {"focus": f, "component": CHECKS + "missing-translation-violation", "message": "has no label in @en"},
         ]
     if kind == "missing-source":
         return [
-            {"focus": f, "component": SH + "MinCountConstraintComponent",
-             "message": "needs dct:source pointing at a source document of data/sources.ttl"},
-            {"focus": f, "component": CHECKS + "missing-source-violation",
-             "message": "has no dct:source: every resource must say where its facts come from"},
+            {
+                "focus": f,
+                "component": SH + "MinCountConstraintComponent",
+                "message": "needs dct:source pointing at a source document of data/sources.ttl",
+            },
+            {
+                "focus": f,
+                "component": CHECKS + "missing-source-violation",
+                "message": "has no dct:source: every resource must say where its facts come from",
+            },
         ]
     if kind == "membership-before-founding":
-        return [{"focus": f, "component": SPARQL_COMPONENT,
-                 "message": f"membership starts ({v['value']}) before the organisation was founded ({v['other']})"}]
+        return [
+            {
+                "focus": f,
+                "component": SPARQL_COMPONENT,
+                "message": f"membership starts ({v['value']}) before the organisation was founded ({v['other']})",
+            }
+        ]
     if kind == "membership-end-before-start":
-        return [{"focus": f, "component": SPARQL_COMPONENT,
-                 "message": f"membership ends ({v['value']}) before it starts ({v['other']})"}]
+        return [
+            {
+                "focus": f,
+                "component": SPARQL_COMPONENT,
+                "message": f"membership ends ({v['value']}) before it starts ({v['other']})",
+            }
+        ]
     if kind == "future-date":
         return [{"focus": f, "component": SPARQL_COMPONENT, "message": f"date {v['value']} lies in the future"}]
     if kind == "twinning-three-partners":
-        return [{"focus": f, "component": SH + "MaxCountConstraintComponent",
-                 "message": "a twinning needs exactly two kkg:partner"}]
+        return [
+            {
+                "focus": f,
+                "component": SH + "MaxCountConstraintComponent",
+                "message": "a twinning needs exactly two kkg:partner",
+            }
+        ]
     if kind == "unknown-status":
         return [
-            {"focus": f, "component": SH + "InConstraintComponent",
-             "message": "kkg:status must be exactly one of status:active, status:paused, status:ended"},
-            {"focus": f, "component": SPARQL_COMPONENT,
-             "message": f"status is {v['value']} but no kkg:statusChange records when and by whom it changed"},
+            {
+                "focus": f,
+                "component": SH + "InConstraintComponent",
+                "message": "kkg:status must be exactly one of status:active, status:paused, status:ended",
+            },
+            {
+                "focus": f,
+                "component": SPARQL_COMPONENT,
+                "message": f"status is {v['value']} but no kkg:statusChange records when and by whom it changed",
+            },
         ]
     if kind == "missing-charter-date":
-        return [{"focus": f, "component": SH + "MinCountConstraintComponent",
-                 "message": "a twinning needs its charter date as schema:startDate (xsd:date)"}]
+        return [
+            {
+                "focus": f,
+                "component": SH + "MinCountConstraintComponent",
+                "message": "a twinning needs its charter date as schema:startDate (xsd:date)",
+            }
+        ]
     if kind == "dangling-link":
         return [
             {"focus": f, "component": SH + "ClassConstraintComponent", "message": "schema:location must name a place"},
-            {"focus": f, "component": CHECKS + "dangling-reference-violation",
-             "message": f"links to {v['value']}, which no data file defines"},
+            {
+                "focus": f,
+                "component": CHECKS + "dangling-reference-violation",
+                "message": f"links to {v['value']}, which no data file defines",
+            },
         ]
     if kind == "latitude-out-of-range":
-        return [{"focus": f, "component": SH + "MaxInclusiveConstraintComponent",
-                 "message": "geo:lat must be one xsd:decimal between -90 and 90"}]
+        return [
+            {
+                "focus": f,
+                "component": SH + "MaxInclusiveConstraintComponent",
+                "message": "geo:lat must be one xsd:decimal between -90 and 90",
+            }
+        ]
     if kind == "bad-ags":
-        return [{"focus": f, "component": SH + "PatternConstraintComponent",
-                 "message": "kkg:ags must be one official key of 5 or 8 digits"}]
+        return [
+            {
+                "focus": f,
+                "component": SH + "PatternConstraintComponent",
+                "message": "kkg:ags must be one official key of 5 or 8 digits",
+            }
+        ]
     if kind == "shared-wikidata":
         o = v["other"]
         return [
-            {"focus": f, "component": CHECKS + "shared-wikidata-violation",
-             "message": f"shares owl:sameAs {v['value']} with {o}"},
-            {"focus": o, "component": CHECKS + "shared-wikidata-violation",
-             "message": f"shares owl:sameAs {v['value']} with {f}"},
+            {
+                "focus": f,
+                "component": CHECKS + "shared-wikidata-violation",
+                "message": f"shares owl:sameAs {v['value']} with {o}",
+            },
+            {
+                "focus": o,
+                "component": CHECKS + "shared-wikidata-violation",
+                "message": f"shares owl:sameAs {v['value']} with {f}",
+            },
         ]
     if kind == "duplicate-label":
         o = v["other"]
         return [
-            {"focus": f, "component": CHECKS + "duplicate-label-violation",
-             "message": f"has the same German label as {o}"},
-            {"focus": o, "component": CHECKS + "duplicate-label-violation",
-             "message": f"has the same German label as {f}"},
+            {
+                "focus": f,
+                "component": CHECKS + "duplicate-label-violation",
+                "message": f"has the same German label as {o}",
+            },
+            {
+                "focus": o,
+                "component": CHECKS + "duplicate-label-violation",
+                "message": f"has the same German label as {f}",
+            },
         ]
     if kind == "personal-data":
         return [{"focus": f, "component": CHECKS + "personal-data-violation", "message": "contains a phone number"}]
@@ -166,46 +235,242 @@ def _expected(kind: str, **v: str) -> list[dict[str, str]]:
 # --------------------------------------------------------------------------------------------------
 # Names
 
-_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "Ä": "ae", "Ö": "oe", "Ü": "ue",
-                          "é": "e", "è": "e", "ç": "c", "ó": "o", "ł": "l", "ś": "s", "ż": "z", "ą": "a",
-                          "ę": "e", "ń": "n", "á": "a", "í": "i", "ő": "o", "ú": "u", "ň": "n", "ř": "r",
-                          "č": "c", "š": "s", "ž": "z", "ý": "y", "ě": "e", "å": "a", "ø": "o", "ş": "s",
-                          "ı": "i", "ğ": "g"})
+_UMLAUTS = str.maketrans(
+    {
+        "ä": "ae",
+        "ö": "oe",
+        "ü": "ue",
+        "ß": "ss",
+        "Ä": "ae",
+        "Ö": "oe",
+        "Ü": "ue",
+        "é": "e",
+        "è": "e",
+        "ç": "c",
+        "ó": "o",
+        "ł": "l",
+        "ś": "s",
+        "ż": "z",
+        "ą": "a",
+        "ę": "e",
+        "ń": "n",
+        "á": "a",
+        "í": "i",
+        "ő": "o",
+        "ú": "u",
+        "ň": "n",
+        "ř": "r",
+        "č": "c",
+        "š": "s",
+        "ž": "z",
+        "ý": "y",
+        "ě": "e",
+        "å": "a",
+        "ø": "o",
+        "ş": "s",
+        "ı": "i",
+        "ğ": "g",
+    }
+)
 
 
 def slugify(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower().translate(_UMLAUTS)).strip("-")
 
 
-GERMAN_PREFIXES = ("", "", "", "", "", "", "Alt", "Neu", "Ober", "Nieder", "Groß", "Klein", "Bad ", "Hohen",
-                   "Sankt ", "Unter", "Mittel", "Hinter")
-GERMAN_ONSETS = ("Ahr", "Bor", "Dür", "Eschen", "Fal", "Gel", "Hal", "Ilm", "Kirch", "Lan", "Mer", "Nor", "Oster",
-                 "Pfaff", "Rhein", "Sal", "Tann", "Ulm", "Vel", "Wald", "Zell", "Bie", "Dorn", "Eber", "Frei",
-                 "Gold", "Hirsch", "Kalten", "Lauter", "Mühl", "Rot", "Schön", "Stein", "Weiß", "Wolf", "Lin",
-                 "Mar", "Rup", "Sieg", "Wen", "Asch", "Bert", "Brem", "Dahl", "Elm", "Flach", "Gries", "Hasel",
-                 "Kroll", "Lohn", "Mett", "Nett", "Ort", "Quer", "Reck", "Sulz", "Tröst", "Uf", "Wint", "Zieg")
+GERMAN_PREFIXES = (
+    "",
+    "",
+    "",
+    "",
+    "",
+    "",
+    "Alt",
+    "Neu",
+    "Ober",
+    "Nieder",
+    "Groß",
+    "Klein",
+    "Bad ",
+    "Hohen",
+    "Sankt ",
+    "Unter",
+    "Mittel",
+    "Hinter",
+)
+GERMAN_ONSETS = (
+    "Ahr",
+    "Bor",
+    "Dür",
+    "Eschen",
+    "Fal",
+    "Gel",
+    "Hal",
+    "Ilm",
+    "Kirch",
+    "Lan",
+    "Mer",
+    "Nor",
+    "Oster",
+    "Pfaff",
+    "Rhein",
+    "Sal",
+    "Tann",
+    "Ulm",
+    "Vel",
+    "Wald",
+    "Zell",
+    "Bie",
+    "Dorn",
+    "Eber",
+    "Frei",
+    "Gold",
+    "Hirsch",
+    "Kalten",
+    "Lauter",
+    "Mühl",
+    "Rot",
+    "Schön",
+    "Stein",
+    "Weiß",
+    "Wolf",
+    "Lin",
+    "Mar",
+    "Rup",
+    "Sieg",
+    "Wen",
+    "Asch",
+    "Bert",
+    "Brem",
+    "Dahl",
+    "Elm",
+    "Flach",
+    "Gries",
+    "Hasel",
+    "Kroll",
+    "Lohn",
+    "Mett",
+    "Nett",
+    "Ort",
+    "Quer",
+    "Reck",
+    "Sulz",
+    "Tröst",
+    "Uf",
+    "Wint",
+    "Zieg",
+)
 GERMAN_MIDDLES = ("", "", "", "en", "er", "s", "el", "ing", "and", "is")
-GERMAN_SUFFIXES = ("dorf", "hausen", "heim", "berg", "stadt", "feld", "ingen", "rode", "bach", "kirchen", "burg",
-                   "au", "hagen", "stedt", "hofen", "born", "brück", "wald", "tal", "weiler", "ow", "itz", "beck",
-                   "hude", "lage", "siek", "mar", "leben", "furt", "scheid")
-RIVERS = ("Rhein", "Main", "Elbe", "Oder", "Weser", "Mosel", "Lahn", "Ems", "Fulda", "Saale", "Ruhr", "Lippe",
-          "Donau", "Neckar", "Spree", "Havel", "Ilm", "Werra", "Sieg", "Nahe")
+GERMAN_SUFFIXES = (
+    "dorf",
+    "hausen",
+    "heim",
+    "berg",
+    "stadt",
+    "feld",
+    "ingen",
+    "rode",
+    "bach",
+    "kirchen",
+    "burg",
+    "au",
+    "hagen",
+    "stedt",
+    "hofen",
+    "born",
+    "brück",
+    "wald",
+    "tal",
+    "weiler",
+    "ow",
+    "itz",
+    "beck",
+    "hude",
+    "lage",
+    "siek",
+    "mar",
+    "leben",
+    "furt",
+    "scheid",
+)
+RIVERS = (
+    "Rhein",
+    "Main",
+    "Elbe",
+    "Oder",
+    "Weser",
+    "Mosel",
+    "Lahn",
+    "Ems",
+    "Fulda",
+    "Saale",
+    "Ruhr",
+    "Lippe",
+    "Donau",
+    "Neckar",
+    "Spree",
+    "Havel",
+    "Ilm",
+    "Werra",
+    "Sieg",
+    "Nahe",
+)
 
 #: slug, German, English, language, Wikidata (the real country items), weight, lat/long box, name suffixes
 COUNTRIES: tuple[tuple[str, str, str, str, int, float, tuple[float, float, float, float], tuple[str, ...]], ...] = (
-    ("frankreich", "Frankreich", "France", "fr", 142, 30, (43.0, 50.9, -1.5, 7.5),
-     ("ville", "court", "-sur-Mer", "-les-Bains", "ac", "y", "-en-Vallée")),
+    (
+        "frankreich",
+        "Frankreich",
+        "France",
+        "fr",
+        142,
+        30,
+        (43.0, 50.9, -1.5, 7.5),
+        ("ville", "court", "-sur-Mer", "-les-Bains", "ac", "y", "-en-Vallée"),
+    ),
     ("polen", "Polen", "Poland", "pl", 36, 12, (49.3, 54.7, 14.3, 23.9), ("ów", "owice", "ice", "no", "sk", "awa")),
-    ("vereinigtes-koenigreich", "Vereinigtes Königreich", "United Kingdom", "en", 145, 8, (50.2, 57.5, -5.5, 1.7),
-     ("ton", "bury", "ford", "ham", "chester", "wick")),
-    ("niederlande", "Niederlande", "Netherlands", "nl", 55, 6, (51.3, 53.4, 3.6, 7.1),
-     ("dam", "hoven", "broek", "veen", "wijk", "recht")),
+    (
+        "vereinigtes-koenigreich",
+        "Vereinigtes Königreich",
+        "United Kingdom",
+        "en",
+        145,
+        8,
+        (50.2, 57.5, -5.5, 1.7),
+        ("ton", "bury", "ford", "ham", "chester", "wick"),
+    ),
+    (
+        "niederlande",
+        "Niederlande",
+        "Netherlands",
+        "nl",
+        55,
+        6,
+        (51.3, 53.4, 3.6, 7.1),
+        ("dam", "hoven", "broek", "veen", "wijk", "recht"),
+    ),
     ("italien", "Italien", "Italy", "it", 38, 6, (37.0, 46.5, 7.0, 16.5), ("ano", "ello", "ino", "ola", "era")),
     ("oesterreich", "Österreich", "Austria", "de", 40, 5, (46.5, 48.9, 9.6, 17.0), ("ach", "eck", "stein", "kirchen")),
-    ("tschechien", "Tschechien", "Czech Republic", "cs", 213, 4, (48.6, 51.0, 12.1, 18.8),
-     ("ov", "any", "ice", "ín", "ec")),
-    ("vereinigte-staaten", "Vereinigte Staaten", "United States", "en", 30, 4, (30.0, 47.0, -120.0, -72.0),
-     ("ville", " City", "burg", "field", "port")),
+    (
+        "tschechien",
+        "Tschechien",
+        "Czech Republic",
+        "cs",
+        213,
+        4,
+        (48.6, 51.0, 12.1, 18.8),
+        ("ov", "any", "ice", "ín", "ec"),
+    ),
+    (
+        "vereinigte-staaten",
+        "Vereinigte Staaten",
+        "United States",
+        "en",
+        30,
+        4,
+        (30.0, 47.0, -120.0, -72.0),
+        ("ville", " City", "burg", "field", "port"),
+    ),
     ("ungarn", "Ungarn", "Hungary", "hu", 28, 3, (45.8, 48.5, 16.2, 22.8), ("háza", "vár", "falva", "egyháza")),
     ("spanien", "Spanien", "Spain", "es", 29, 3, (36.2, 43.7, -8.9, 3.2), ("ares", "illa", "ejo", "ón")),
     ("belgien", "Belgien", "Belgium", "nl", 31, 3, (49.6, 51.4, 2.6, 6.3), ("gem", "hout", "kerke", "zele")),
@@ -217,25 +482,117 @@ COUNTRIES: tuple[tuple[str, str, str, str, int, float, tuple[float, float, float
     ("china", "China", "China", "zh", 148, 1, (22.0, 40.0, 100.0, 122.0), ("zhou", "an", "ning", "yang")),
     ("japan", "Japan", "Japan", "ja", 17, 1, (31.0, 43.0, 130.0, 145.0), ("shima", "yama", "saki", "ta")),
 )
-FOREIGN_ONSETS = ("Mont", "Bel", "Ros", "Var", "Lu", "Kar", "Sol", "Ven", "Tor", "Mar", "Vil", "Dun", "Ald", "Bra",
-                  "Cor", "Gal", "Hel", "Jar", "Kol", "Lis", "Nor", "Pol", "Ras", "Sar", "Tal", "Ul", "Zam", "Ost",
-                  "Fir", "Gor", "Mil", "Nov", "Per", "Sok", "Tre", "Vis", "Wel", "Yar", "Bor", "Cam")
+FOREIGN_ONSETS = (
+    "Mont",
+    "Bel",
+    "Ros",
+    "Var",
+    "Lu",
+    "Kar",
+    "Sol",
+    "Ven",
+    "Tor",
+    "Mar",
+    "Vil",
+    "Dun",
+    "Ald",
+    "Bra",
+    "Cor",
+    "Gal",
+    "Hel",
+    "Jar",
+    "Kol",
+    "Lis",
+    "Nor",
+    "Pol",
+    "Ras",
+    "Sar",
+    "Tal",
+    "Ul",
+    "Zam",
+    "Ost",
+    "Fir",
+    "Gor",
+    "Mil",
+    "Nov",
+    "Per",
+    "Sok",
+    "Tre",
+    "Vis",
+    "Wel",
+    "Yar",
+    "Bor",
+    "Cam",
+)
 FOREIGN_MIDDLES = ("", "", "a", "e", "i", "o", "en", "ar", "el", "in")
-_CYRILLIC = str.maketrans({"a": "а", "b": "б", "c": "ц", "d": "д", "e": "е", "f": "ф", "g": "г", "h": "х", "i": "и",
-                           "j": "й", "k": "к", "l": "л", "m": "м", "n": "н", "o": "о", "p": "п", "r": "р", "s": "с",
-                           "t": "т", "u": "у", "v": "в", "w": "в", "y": "ы", "z": "з", "A": "А", "B": "Б", "C": "Ц",
-                           "D": "Д", "E": "Е", "F": "Ф", "G": "Г", "H": "Х", "I": "И", "K": "К", "L": "Л", "M": "М",
-                           "N": "Н", "O": "О", "P": "П", "R": "Р", "S": "С", "T": "Т", "U": "У", "V": "В", "W": "В",
-                           "Y": "Ы", "Z": "З"})
+_CYRILLIC = str.maketrans(
+    {
+        "a": "а",
+        "b": "б",
+        "c": "ц",
+        "d": "д",
+        "e": "е",
+        "f": "ф",
+        "g": "г",
+        "h": "х",
+        "i": "и",
+        "j": "й",
+        "k": "к",
+        "l": "л",
+        "m": "м",
+        "n": "н",
+        "o": "о",
+        "p": "п",
+        "r": "р",
+        "s": "с",
+        "t": "т",
+        "u": "у",
+        "v": "в",
+        "w": "в",
+        "y": "ы",
+        "z": "з",
+        "A": "А",
+        "B": "Б",
+        "C": "Ц",
+        "D": "Д",
+        "E": "Е",
+        "F": "Ф",
+        "G": "Г",
+        "H": "Х",
+        "I": "И",
+        "K": "К",
+        "L": "Л",
+        "M": "М",
+        "N": "Н",
+        "O": "О",
+        "P": "П",
+        "R": "Р",
+        "S": "С",
+        "T": "Т",
+        "U": "У",
+        "V": "В",
+        "W": "В",
+        "Y": "Ы",
+        "Z": "З",
+    }
+)
 STATES = (  # the 16 German states: slug part, German, English, AGS, NUTS
-    ("Nordrhein-Westfalen", "North Rhine-Westphalia", "05", "DEA"), ("Bayern", "Bavaria", "09", "DE2"),
-    ("Baden-Württemberg", "Baden-Württemberg", "08", "DE1"), ("Niedersachsen", "Lower Saxony", "03", "DE9"),
-    ("Hessen", "Hesse", "06", "DE7"), ("Rheinland-Pfalz", "Rhineland-Palatinate", "07", "DEB"),
-    ("Sachsen", "Saxony", "14", "DED"), ("Thüringen", "Thuringia", "16", "DEG"),
-    ("Brandenburg", "Brandenburg", "12", "DE4"), ("Sachsen-Anhalt", "Saxony-Anhalt", "15", "DEE"),
+    ("Nordrhein-Westfalen", "North Rhine-Westphalia", "05", "DEA"),
+    ("Bayern", "Bavaria", "09", "DE2"),
+    ("Baden-Württemberg", "Baden-Württemberg", "08", "DE1"),
+    ("Niedersachsen", "Lower Saxony", "03", "DE9"),
+    ("Hessen", "Hesse", "06", "DE7"),
+    ("Rheinland-Pfalz", "Rhineland-Palatinate", "07", "DEB"),
+    ("Sachsen", "Saxony", "14", "DED"),
+    ("Thüringen", "Thuringia", "16", "DEG"),
+    ("Brandenburg", "Brandenburg", "12", "DE4"),
+    ("Sachsen-Anhalt", "Saxony-Anhalt", "15", "DEE"),
     ("Schleswig-Holstein", "Schleswig-Holstein", "01", "DEF"),
-    ("Mecklenburg-Vorpommern", "Mecklenburg-Western Pomerania", "13", "DE8"), ("Saarland", "Saarland", "10", "DEC"),
-    ("Berlin", "Berlin", "11", "DE3"), ("Hamburg", "Hamburg", "02", "DE6"), ("Bremen", "Bremen", "04", "DE5"),
+    ("Mecklenburg-Vorpommern", "Mecklenburg-Western Pomerania", "13", "DE8"),
+    ("Saarland", "Saarland", "10", "DEC"),
+    ("Berlin", "Berlin", "11", "DE3"),
+    ("Hamburg", "Hamburg", "02", "DE6"),
+    ("Bremen", "Bremen", "04", "DE5"),
 )
 #: field, German theme, English theme, legal forms
 THEMES = (
@@ -264,19 +621,47 @@ EVENT_CLASSES = {  # class CURIE: German, English
     "kkg:Anniversary": ("{n} Jahre {what}", "{n} years of the {what_en}"),
     "kkg:Visit": ("Besuch einer Delegation aus {b} in {a} ({year})", "Delegation from {b} visits {a} ({year})"),
     "kkg:Donation": ("Spende aus {a} für {b} ({year})", "Donation from {a} to {b} ({year})"),
-    "schema:ExhibitionEvent": ("Ausstellung „{a} trifft {b}“ ({year})", "Exhibition \"{a} meets {b}\" ({year})"),
+    "schema:ExhibitionEvent": ("Ausstellung „{a} trifft {b}“ ({year})", 'Exhibition "{a} meets {b}" ({year})'),
     "schema:Festival": ("Partnerschaftsfest in {a} ({year})", "Twinning festival in {a} ({year})"),
 }
-PRESS_HOSTS = ("rp-online.de", "wz.de", "waz.de", "ksta.de", "sueddeutsche.de", "mdr.de", "ndr.de", "wdr.de",
-               "br.de", "swr.de", "hna.de", "nwzonline.de", "volksstimme.de", "lvz.de", "mz.de", "fnp.de",
-               "merkur.de", "haz.de", "shz.de", "svz.de")
+PRESS_HOSTS = (
+    "rp-online.de",
+    "wz.de",
+    "waz.de",
+    "ksta.de",
+    "sueddeutsche.de",
+    "mdr.de",
+    "ndr.de",
+    "wdr.de",
+    "br.de",
+    "swr.de",
+    "hna.de",
+    "nwzonline.de",
+    "volksstimme.de",
+    "lvz.de",
+    "mz.de",
+    "fnp.de",
+    "merkur.de",
+    "haz.de",
+    "shz.de",
+    "svz.de",
+)
 DATASET_SOURCES = (
-    ("dataset-destatis-gemeindeverzeichnis", "www.destatis.de", "gemeindeverzeichnis/gv-isys",
-     "Gemeindeverzeichnis-Informationssystem", "municipality directory"),
-    ("dataset-rgre-partnerschaften", "www.rgre.de", "partnerschaften/datenbank",
-     "Datenbank der Städtepartnerschaften", "database of town twinnings"),
-    ("dataset-wikidata", "www.wikidata.org", "wiki/Wikidata:Database_download", "Wikidata-Datenabzug",
-     "Wikidata dump"),
+    (
+        "dataset-destatis-gemeindeverzeichnis",
+        "www.destatis.de",
+        "gemeindeverzeichnis/gv-isys",
+        "Gemeindeverzeichnis-Informationssystem",
+        "municipality directory",
+    ),
+    (
+        "dataset-rgre-partnerschaften",
+        "www.rgre.de",
+        "partnerschaften/datenbank",
+        "Datenbank der Städtepartnerschaften",
+        "database of town twinnings",
+    ),
+    ("dataset-wikidata", "www.wikidata.org", "wiki/Wikidata:Database_download", "Wikidata-Datenabzug", "Wikidata dump"),
     ("dataset-geonames", "www.geonames.org", "export/dump", "GeoNames-Datenabzug", "GeoNames dump"),
 )
 
@@ -587,8 +972,18 @@ class Planner:
         for name_de, name_en, _ags, nuts in STATES[:n_states]:
             slug = self.unique_slug("place", slugify(name_de))
             self.labels.add(name_de)
-            states.append(Place(slug, "kkg:Region", name_de, name_en, country="deutschland", nuts=nuts,
-                                q=self.next_q(), sources=self.sources()))
+            states.append(
+                Place(
+                    slug,
+                    "kkg:Region",
+                    name_de,
+                    name_en,
+                    country="deutschland",
+                    nuts=nuts,
+                    q=self.next_q(),
+                    sources=self.sources(),
+                )
+            )
         plan.places.extend(states)
         self.districts: list[Place] = []
         district_number: dict[str, int] = {}
@@ -600,10 +995,21 @@ class Planner:
             number = district_number[state.slug] = district_number.get(state.slug, 100) + 1
             ags = STATES[i % n_states][2] + f"{number:03d}"
             nuts = state.nuts + _base36(number - 101).rjust(2, "0") if state.nuts else None
-            self.districts.append(Place(
-                slug, "kkg:District", name, f"{stem} district", country="deutschland", parent=state.slug, ags=ags,
-                nuts=nuts, q=self.next_q() if rng.random() < 0.9 else None, sources=self.sources(),
-                description=(f"Kreis in {state.de}.", f"District in {state.en}.")))
+            self.districts.append(
+                Place(
+                    slug,
+                    "kkg:District",
+                    name,
+                    f"{stem} district",
+                    country="deutschland",
+                    parent=state.slug,
+                    ags=ags,
+                    nuts=nuts,
+                    q=self.next_q() if rng.random() < 0.9 else None,
+                    sources=self.sources(),
+                    description=(f"Kreis in {state.de}.", f"District in {state.en}."),
+                )
+            )
         plan.places.extend(self.districts)
         # municipalities, grouped by district (cooperations draw their members from neighbouring ones)
         self.munis: list[Place] = []
@@ -622,11 +1028,23 @@ class Planner:
             description = None
             if rng.random() < 0.35:
                 description = (f"Gemeinde im {district.de}.", f"Municipality in the {district.en}.")
-            self.munis.append(Place(
-                slug, "kkg:Municipality", name, name, country="deutschland", parent=district.slug,
-                ags=district.ags + f"{per_district[d]:03d}", lat=f"{lat:.4f}", long=f"{long:.4f}",
-                geonames=geonames, q=self.next_q() if rng.random() < 0.9 else None, description=description,
-                sources=self.sources()))
+            self.munis.append(
+                Place(
+                    slug,
+                    "kkg:Municipality",
+                    name,
+                    name,
+                    country="deutschland",
+                    parent=district.slug,
+                    ags=district.ags + f"{per_district[d]:03d}",
+                    lat=f"{lat:.4f}",
+                    long=f"{long:.4f}",
+                    geonames=geonames,
+                    q=self.next_q() if rng.random() < 0.9 else None,
+                    description=description,
+                    sources=self.sources(),
+                )
+            )
             self.muni_district.append(d)
         plan.places.extend(self.munis)
         self.district_start = [0] * n_districts
@@ -645,9 +1063,19 @@ class Planner:
         slug = self.unique_slug("place", slugify(name))
         local_name = name.translate(_CYRILLIC) if lang in ("ru", "uk") else name
         geonames = self.next_geonames() if rng.random() < 0.7 else None
-        town = Place(slug, "kkg:Municipality", name, name, local=(lang, local_name), country=slug_c,
-                     lat=f"{rng.uniform(box[0], box[1]):.4f}", long=f"{rng.uniform(box[2], box[3]):.4f}",
-                     geonames=geonames, q=self.next_q() if rng.random() < 0.8 else None, sources=self.sources())
+        town = Place(
+            slug,
+            "kkg:Municipality",
+            name,
+            name,
+            local=(lang, local_name),
+            country=slug_c,
+            lat=f"{rng.uniform(box[0], box[1]):.4f}",
+            long=f"{rng.uniform(box[2], box[3]):.4f}",
+            geonames=geonames,
+            q=self.next_q() if rng.random() < 0.8 else None,
+            sources=self.sources(),
+        )
         self.foreign.append(town)
         self.plan.places.append(town)
         return town
@@ -701,10 +1129,19 @@ class Planner:
             founding = self.date(1950, 2020, (0.5, 0.1, 0.4)) if rng.random() < 0.85 else None
             fields = (field_,) if rng.random() < 0.8 else tuple(sorted({field_, rng.choice(THEMES)[0]}))
             coop = Coop(
-                slug, name, f"{region} {theme_en}", f"{theme_de} mit {k} Mitgliedern aus der Region um {region}.",
+                slug,
+                name,
+                f"{region} {theme_en}",
+                f"{theme_de} mit {k} Mitgliedern aus der Region um {region}.",
                 f"{theme_en.capitalize()} with {k} members from the region around {region}.",
-                rng.choice(legals), fields, founding, seat, f"https://www.{slug}.de/",
-                self.next_q() if rng.random() < 0.3 else None, self.sources())
+                rng.choice(legals),
+                fields,
+                founding,
+                seat,
+                f"https://www.{slug}.de/",
+                self.next_q() if rng.random() < 0.3 else None,
+                self.sources(),
+            )
             plan.coops.append(coop)
             curie = f"coop:{slug}"
             fy = int(founding[0][:4]) if founding else None
@@ -721,15 +1158,22 @@ class Planner:
                     end = self.date(int(start[0][:4]) + 1, LAST_YEAR)
                 mslug = self.unique_slug("ms", f"{member.partition(':')[2]}--{slug}")
                 label = self.unique_label(f"{member_name} in {name}")
-                plan.memberships.append(Membership(mslug, member, label, curie, name, founding, roles, start, end,
-                                                   self.sources(2)))
+                plan.memberships.append(
+                    Membership(mslug, member, label, curie, name, founding, roles, start, end, self.sources(2))
+                )
             if rng.random() < 0.3:
                 as_of = self.date(max(fy or 2000, 2000), LAST_YEAR, (0.3, 0.3, 0.4))
                 cslug = self.unique_slug("count", f"{slug}-members-{as_of[0]}")
                 plan.counts.append(Count(cslug, curie, name, "members", k + rng.randint(0, 5), as_of, self.sources()))
             if founding is not None and rng.random() < 0.3:
-                self._event("kkg:Signing", f"Gründung: {name}", f"Founding of the {coop.en}", founding, (curie,),
-                            location=f"place:{seat}")
+                self._event(
+                    "kkg:Signing",
+                    f"Gründung: {name}",
+                    f"Founding of the {coop.en}",
+                    founding,
+                    (curie,),
+                    location=f"place:{seat}",
+                )
 
     def _event(self, cls: str, de: str, en: str, start: Value, about: tuple[str, ...], **kw: object) -> Event:
         de = self.unique_label(de)
@@ -764,32 +1208,61 @@ class Planner:
                 if muni.slug not in contacts and rng.random() < 0.3:
                     cslug = self.unique_slug("contact", f"{muni.slug}-partnerschaften")
                     label = self.unique_label(f"Städtepartnerschaften der Gemeinde {muni.de}")
-                    plan.contacts.append(Contact(cslug, label, f"Town twinning office of {muni.de}",
-                                                 f"Rathaus, {muni.de}", muni.slug, self.sources()))
+                    plan.contacts.append(
+                        Contact(
+                            cslug,
+                            label,
+                            f"Town twinning office of {muni.de}",
+                            f"Rathaus, {muni.de}",
+                            muni.slug,
+                            self.sources(),
+                        )
+                    )
                     contacts[muni.slug] = cslug
                 twin = Relation(
-                    "twin", slug, "kkg:Twinning", [f"place:{muni.slug}", f"place:{partner.slug}"],
-                    self.unique_label(what), f"{muni.en}–{partner.en} town twinning", start, status,
+                    "twin",
+                    slug,
+                    "kkg:Twinning",
+                    [f"place:{muni.slug}", f"place:{partner.slug}"],
+                    self.unique_label(what),
+                    f"{muni.en}–{partner.en} town twinning",
+                    start,
+                    status,
                     location=f"place:{rng.choice((muni, partner)).slug}" if rng.random() < 0.4 else None,
                     contact=f"contact:{contacts[muni.slug]}" if muni.slug in contacts else None,
-                    description=(f"Partnerschaft von {muni.de} mit {partner.de}, besiegelt {start_year}.",
-                                 f"Partnership of {muni.en} with {partner.en}, sealed in {start_year}.")
-                    if rng.random() < 0.3 else None,
-                    sources=self.sources())
+                    description=(
+                        f"Partnerschaft von {muni.de} mit {partner.de}, besiegelt {start_year}.",
+                        f"Partnership of {muni.en} with {partner.en}, sealed in {start_year}.",
+                    )
+                    if rng.random() < 0.3
+                    else None,
+                    sources=self.sources(),
+                )
                 plan.twinnings.append(twin)
                 about = (f"twin:{slug}",)
                 if status != "active":
                     word_de, word_en = ("ruhend", "paused") if status == "paused" else ("beendet", "ended")
                     year = rng.randint(start_year + 1, LAST_YEAR)
                     change = self._event(
-                        "kkg:StatusChange", f"{what}: {word_de} ({year})", f"{muni.en}–{partner.en} twinning {word_en}",
-                        self.date(year, year), about, new_status=status, decided_by=f"place:{muni.slug}")
+                        "kkg:StatusChange",
+                        f"{what}: {word_de} ({year})",
+                        f"{muni.en}–{partner.en} twinning {word_en}",
+                        self.date(year, year),
+                        about,
+                        new_status=status,
+                        decided_by=f"place:{muni.slug}",
+                    )
                     twin.status_change = change.slug
                 for n in (25, 50):
                     if start_year + n <= LAST_YEAR and rng.random() < 0.5:
-                        self._event("kkg:Anniversary", f"{n} Jahre {what}", f"{n} years of the {twin.en}",
-                                    self.date(start_year + n, start_year + n, (0.5, 0.3, 0.2)), about,
-                                    location=f"place:{rng.choice((muni, partner)).slug}")
+                        self._event(
+                            "kkg:Anniversary",
+                            f"{n} Jahre {what}",
+                            f"{n} years of the {twin.en}",
+                            self.date(start_year + n, start_year + n, (0.5, 0.3, 0.2)),
+                            about,
+                            location=f"place:{rng.choice((muni, partner)).slug}",
+                        )
                 for cls in ("kkg:Visit", "kkg:Donation", "schema:ExhibitionEvent", "schema:Festival"):
                     if rng.random() < 0.25:
                         year = rng.randint(start_year, LAST_YEAR)
@@ -800,21 +1273,39 @@ class Planner:
                         exhibition = cls in ("schema:ExhibitionEvent", "schema:Festival")
                         if exhibition and year < LAST_YEAR and rng.random() < 0.5:
                             end_ev = (f"{year + 1:04d}", "gYear")
-                        self._event(cls, de.format(**fill), en.format(**fill), start_ev, (*about, f"place:{muni.slug}"),
-                                    end=end_ev, location=f"place:{muni.slug}" if rng.random() < 0.5 else None,
-                                    description=(f"{de.format(**fill)}: Begegnung der Partnerstädte.",
-                                                 f"{en.format(**fill)}: a meeting of the partner towns.")
-                                    if rng.random() < 0.5 else None)
+                        self._event(
+                            cls,
+                            de.format(**fill),
+                            en.format(**fill),
+                            start_ev,
+                            (*about, f"place:{muni.slug}"),
+                            end=end_ev,
+                            location=f"place:{muni.slug}" if rng.random() < 0.5 else None,
+                            description=(
+                                f"{de.format(**fill)}: Begegnung der Partnerstädte.",
+                                f"{en.format(**fill)}: a meeting of the partner towns.",
+                            )
+                            if rng.random() < 0.5
+                            else None,
+                        )
                 if rng.random() < 0.1:  # a disputed charter date: claims, one preferred
                     twin.has_claims = True
                     other = f"{start_year - rng.randint(0, 2):04d}"
                     variants = ((True, (start, "date"), "stadt"), (False, (other, "gYear"), "verein"))
                     for preferred, value, tag in variants:
                         label = self.unique_label(f"Beginn der {what} laut {tag}: {value[0]}")
-                        plan.claims.append(Claim(
-                            self.unique_slug("claim", f"{slug}-start-date-{tag}"), f"twin:{slug}", label,
-                            f"Start of the {twin.en} according to the {'city' if preferred else 'association'}: "
-                            f"{value[0]}", value, preferred, self.sources(2)))
+                        plan.claims.append(
+                            Claim(
+                                self.unique_slug("claim", f"{slug}-start-date-{tag}"),
+                                f"twin:{slug}",
+                                label,
+                                f"Start of the {twin.en} according to the {'city' if preferred else 'association'}: "
+                                f"{value[0]}",
+                                value,
+                                preferred,
+                                self.sources(2),
+                            )
+                        )
 
     def _relations(self) -> None:
         rng, plan = self.rng, self.plan
@@ -836,10 +1327,21 @@ class Planner:
             names = "–".join(p.de for p in partners if p.slug in slugs)
             de = self.unique_label(f"{word_de} {names}")
             slug = self.unique_slug("rel", "--".join(slugs))
-            plan.relations.append(Relation(
-                "rel", slug, cls, [f"place:{s}" for s in slugs], de, f"{names} {word_en}",
-                f"{rng.randint(1990, 2024):04d}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
-                if cls == "kkg:ProjectPartnership" else None, "active", sources=self.sources()))
+            plan.relations.append(
+                Relation(
+                    "rel",
+                    slug,
+                    cls,
+                    [f"place:{s}" for s in slugs],
+                    de,
+                    f"{names} {word_en}",
+                    f"{rng.randint(1990, 2024):04d}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+                    if cls == "kkg:ProjectPartnership"
+                    else None,
+                    "active",
+                    sources=self.sources(),
+                )
+            )
 
     def _sources_records(self) -> None:
         """Give the source placeholders names and hosts: press sites, the towns' own sites, data sets."""
@@ -872,8 +1374,18 @@ class Planner:
             used.update(out)
             return out
 
-        for group in (plan.places, plan.orgs, plan.coops, plan.memberships, plan.counts, plan.twinnings,
-                      plan.relations, plan.events, plan.claims, plan.contacts):
+        for group in (
+            plan.places,
+            plan.orgs,
+            plan.coops,
+            plan.memberships,
+            plan.counts,
+            plan.twinnings,
+            plan.relations,
+            plan.events,
+            plan.claims,
+            plan.contacts,
+        ):
             for record in group:
                 record.sources = fix(record.sources)
         plan.sources = [s for s in plan.sources if s.slug in used]  # no orphan sources
@@ -883,9 +1395,22 @@ class Planner:
     # defects ---------------------------------------------------------------------------------------
     def _defects(self, rate: float) -> None:
         rng, plan = self.rng, self.plan
-        resources = sum(len(g) for g in (plan.places, plan.orgs, plan.coops, plan.memberships, plan.counts,
-                                         plan.twinnings, plan.relations, plan.events, plan.claims, plan.contacts,
-                                         plan.sources)) + len(plan.publishers)
+        resources = sum(
+            len(g)
+            for g in (
+                plan.places,
+                plan.orgs,
+                plan.coops,
+                plan.memberships,
+                plan.counts,
+                plan.twinnings,
+                plan.relations,
+                plan.events,
+                plan.claims,
+                plan.contacts,
+                plan.sources,
+            )
+        ) + len(plan.publishers)
         wanted = max(1, round(rate * resources))
         taken: set[str] = set()
 
@@ -930,15 +1455,23 @@ class Planner:
             m.defect, m.start = kind, (f"{int(m.coop_founding[0][:4]) - 3:04d}", "gYear")
             if m.end is not None and m.end[0][:4] <= m.start[0]:
                 m.end = None
-            return Defect(kind, "memberships.ttl", _expected(kind, focus=iri(f"ms:{m.slug}"), value=m.start[0],
-                                                            other=m.coop_founding[0]), iri(f"ms:{m.slug}"))
+            return Defect(
+                kind,
+                "memberships.ttl",
+                _expected(kind, focus=iri(f"ms:{m.slug}"), value=m.start[0], other=m.coop_founding[0]),
+                iri(f"ms:{m.slug}"),
+            )
         if kind == "membership-end-before-start":
             m = pick(plan.memberships, lambda r: r.start is not None and int(r.start[0][:4]) > 1900)
             if m is None:
                 return None
             m.defect, m.end = kind, (f"{int(m.start[0][:4]) - 1:04d}", "gYear")
-            return Defect(kind, "memberships.ttl", _expected(kind, focus=iri(f"ms:{m.slug}"), value=m.end[0],
-                                                            other=m.start[0]), iri(f"ms:{m.slug}"))
+            return Defect(
+                kind,
+                "memberships.ttl",
+                _expected(kind, focus=iri(f"ms:{m.slug}"), value=m.end[0], other=m.start[0]),
+                iri(f"ms:{m.slug}"),
+            )
         if kind in ("future-date", "dangling-link", "personal-data"):
             cond = {
                 "future-date": lambda r: r.end is None,
@@ -1117,8 +1650,13 @@ def render_membership(m: Membership) -> tuple[list[str], Props]:
 
 def render_count(c: Count) -> tuple[list[str], Props]:
     props: Props = [
-        ("rdfs:label", labels(f"{c.value} Mitglieder: {c.coop_name} ({c.as_of[0] if c.as_of else 'o. J.'})",
-                              f"{c.value} members of the {c.coop_name}")),
+        (
+            "rdfs:label",
+            labels(
+                f"{c.value} Mitglieder: {c.coop_name} ({c.as_of[0] if c.as_of else 'o. J.'})",
+                f"{c.value} members of the {c.coop_name}",
+            ),
+        ),
         ("kkg:countedOrganisation", [c.coop]),
         ("kkg:countKind", [f"countkind:{c.kind}"]),
         ("rdf:value", [str(c.value)]),
@@ -1187,8 +1725,10 @@ def render_contact(c: Contact) -> tuple[list[str], Props]:
 
 def render_source(s: Source) -> tuple[list[str], Props]:
     return ["kkg:SourceDocument"], [
-        ("rdfs:label", [lit(f"Seite auf {s.host}: „{s.title_de}“", "de"),
-                        lit(f'Page on {s.host}: "{s.title_en}"', "en")]),
+        (
+            "rdfs:label",
+            [lit(f"Seite auf {s.host}: „{s.title_de}“", "de"), lit(f'Page on {s.host}: "{s.title_en}"', "en")],
+        ),
         ("schema:url", [typed((f"https://{s.host}/{s.path}", "anyURI"))]),
         ("dct:publisher", [f"pub:{s.publisher}"]),
     ]
@@ -1203,30 +1743,102 @@ def render_publisher(item: tuple[str, str]) -> tuple[list[str], Props]:
 
 
 FILES = (  # file, comment, resource prefix, plan attribute, renderer, prefixes used
-    ("places.ttl", "Places: countries, states, districts and municipalities (synthetic).", "place", "places",
-     render_place, ("place", "src", "kkg", "dct", "geo", "owl", "rdfs", "schema", "skos", "xsd")),
-    ("organisations.ttl", "Organisations that are not cooperations (synthetic).", "orgn", "orgs", render_org,
-     ("orgn", "place", "src", "kkg", "legalform", "dct", "foaf", "org", "rdfs")),
-    ("cooperations.ttl", "Regional cooperations (synthetic).", "coop", "coops", render_coop,
-     ("coop", "place", "src", "kkg", "legalform", "field", "dct", "foaf", "owl", "rdfs", "schema", "xsd")),
-    ("memberships.ttl", "Memberships in cooperations (synthetic).", "ms", "memberships", render_membership,
-     ("ms", "coop", "place", "orgn", "src", "role", "dct", "org", "rdfs", "schema", "xsd")),
-    ("counts.ttl", "Member counts (synthetic).", "count", "counts", render_count,
-     ("count", "coop", "src", "kkg", "countkind", "dct", "rdf", "rdfs", "xsd")),
-    ("twinnings.ttl", "Town twinnings (synthetic).", "twin", "twinnings", render_relation,
-     ("twin", "place", "event", "contact", "src", "kkg", "status", "dct", "rdfs", "schema", "xsd")),
-    ("relations.ttl", "Project partnerships and informal connections (synthetic).", "rel", "relations",
-     render_relation, ("rel", "place", "src", "kkg", "status", "dct", "rdfs", "schema", "xsd")),
-    ("events.ttl", "Dated events (synthetic).", "event", "events", render_event,
-     ("event", "place", "coop", "twin", "src", "kkg", "status", "dct", "rdfs", "schema", "xsd")),
-    ("claims.ttl", "Competing claims about charter dates (synthetic).", "claim", "claims", render_claim,
-     ("claim", "twin", "src", "kkg", "dct", "rdf", "rdfs", "schema", "xsd")),
-    ("contact-points.ttl", "Twinning offices as contact points (synthetic).", "contact", "contacts", render_contact,
-     ("contact", "place", "src", "dct", "rdfs", "schema")),
-    ("sources.ttl", "Source documents (synthetic).", "src", "sources", render_source,
-     ("src", "pub", "kkg", "dct", "rdfs", "schema", "xsd")),
-    ("publishers.ttl", "Publishers of the source documents (synthetic).", "pub", "publishers", render_publisher,
-     ("pub", "foaf", "rdfs")),
+    (
+        "places.ttl",
+        "Places: countries, states, districts and municipalities (synthetic).",
+        "place",
+        "places",
+        render_place,
+        ("place", "src", "kkg", "dct", "geo", "owl", "rdfs", "schema", "skos", "xsd"),
+    ),
+    (
+        "organisations.ttl",
+        "Organisations that are not cooperations (synthetic).",
+        "orgn",
+        "orgs",
+        render_org,
+        ("orgn", "place", "src", "kkg", "legalform", "dct", "foaf", "org", "rdfs"),
+    ),
+    (
+        "cooperations.ttl",
+        "Regional cooperations (synthetic).",
+        "coop",
+        "coops",
+        render_coop,
+        ("coop", "place", "src", "kkg", "legalform", "field", "dct", "foaf", "owl", "rdfs", "schema", "xsd"),
+    ),
+    (
+        "memberships.ttl",
+        "Memberships in cooperations (synthetic).",
+        "ms",
+        "memberships",
+        render_membership,
+        ("ms", "coop", "place", "orgn", "src", "role", "dct", "org", "rdfs", "schema", "xsd"),
+    ),
+    (
+        "counts.ttl",
+        "Member counts (synthetic).",
+        "count",
+        "counts",
+        render_count,
+        ("count", "coop", "src", "kkg", "countkind", "dct", "rdf", "rdfs", "xsd"),
+    ),
+    (
+        "twinnings.ttl",
+        "Town twinnings (synthetic).",
+        "twin",
+        "twinnings",
+        render_relation,
+        ("twin", "place", "event", "contact", "src", "kkg", "status", "dct", "rdfs", "schema", "xsd"),
+    ),
+    (
+        "relations.ttl",
+        "Project partnerships and informal connections (synthetic).",
+        "rel",
+        "relations",
+        render_relation,
+        ("rel", "place", "src", "kkg", "status", "dct", "rdfs", "schema", "xsd"),
+    ),
+    (
+        "events.ttl",
+        "Dated events (synthetic).",
+        "event",
+        "events",
+        render_event,
+        ("event", "place", "coop", "twin", "src", "kkg", "status", "dct", "rdfs", "schema", "xsd"),
+    ),
+    (
+        "claims.ttl",
+        "Competing claims about charter dates (synthetic).",
+        "claim",
+        "claims",
+        render_claim,
+        ("claim", "twin", "src", "kkg", "dct", "rdf", "rdfs", "schema", "xsd"),
+    ),
+    (
+        "contact-points.ttl",
+        "Twinning offices as contact points (synthetic).",
+        "contact",
+        "contacts",
+        render_contact,
+        ("contact", "place", "src", "dct", "rdfs", "schema"),
+    ),
+    (
+        "sources.ttl",
+        "Source documents (synthetic).",
+        "src",
+        "sources",
+        render_source,
+        ("src", "pub", "kkg", "dct", "rdfs", "schema", "xsd"),
+    ),
+    (
+        "publishers.ttl",
+        "Publishers of the source documents (synthetic).",
+        "pub",
+        "publishers",
+        render_publisher,
+        ("pub", "foaf", "rdfs"),
+    ),
 )
 
 
@@ -1295,7 +1907,7 @@ def municipalities_for(triples: int, seed: int) -> int:
     # dry runs at full size refine the fit; the count of a plan is exact, so keep the closest
     best = (abs(triples - 0), guess)
     tried: set[int] = set()
-    for _ in range(4 if triples <= 200_000 else 1):
+    for _ in range(4 if triples <= 200_000 else 2):
         if guess in tried:
             break
         tried.add(guess)
@@ -1351,8 +1963,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.generate", description=__doc__.split("\n\n")[0])
     parser.add_argument("--triples", type=int, default=10_000, help="about how many triples to write")
     parser.add_argument("--out", type=Path, required=True, help="output directory (its *.ttl are replaced)")
-    parser.add_argument("--defects", type=float, default=0.0,
-                        help="defects per resource (0: valid data); each kind of defect breaks one named constraint")
+    parser.add_argument(
+        "--defects",
+        type=float,
+        default=0.0,
+        help="defects per resource (0: valid data); each kind of defect breaks one named constraint",
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--base", default=DEFAULT_BASE, help="base IRI of the IRIs in defects.json")
     args = parser.parse_args(argv)
@@ -1364,10 +1980,13 @@ def main(argv: list[str] | None = None) -> int:
     kinds: dict[str, int] = {}
     for d in manifest["defects"]:
         kinds[d["kind"]] = kinds.get(d["kind"], 0) + 1
-    print(f"wrote {args.out}: {manifest['triples']:,} triples in {len(manifest['files'])} files, "
-          f"{manifest['resources']['german_municipalities']:,} German municipalities, "
-          f"{len(manifest['defects'])} defects ({len(manifest['expected_violations'])} expected violations) "
-          f"in {manifest['seconds']} s", file=sys.stderr)
+    print(
+        f"wrote {args.out}: {manifest['triples']:,} triples in {len(manifest['files'])} files, "
+        f"{manifest['resources']['german_municipalities']:,} German municipalities, "
+        f"{len(manifest['defects'])} defects ({len(manifest['expected_violations'])} expected violations) "
+        f"in {manifest['seconds']} s",
+        file=sys.stderr,
+    )
     return 0
 
 

@@ -54,24 +54,38 @@ def hub_parameters(store: Any) -> dict[str, str]:
     """Catalogue parameters that name resources of the generated graph (the defaults name Krefeld's)."""
     import pyoxigraph as ox
 
-    city = next(iter(store.query("""
+    city = next(
+        iter(
+            store.query("""
         PREFIX kkg: <https://w3id.org/krefeld-kg/ontology#>
         SELECT ?city (COUNT(?r) AS ?n) WHERE { ?r kkg:partner ?city }
-        GROUP BY ?city ORDER BY DESC(?n) ?city LIMIT 1""")),
-        None)
-    coop = next(iter(store.query("""
+        GROUP BY ?city ORDER BY DESC(?n) ?city LIMIT 1""")
+        ),
+        None,
+    )
+    coop = next(
+        iter(
+            store.query("""
         PREFIX org: <http://www.w3.org/ns/org#>
-        SELECT ?o (COUNT(?m) AS ?n) WHERE { ?m org:organization ?o } GROUP BY ?o ORDER BY DESC(?n) ?o LIMIT 1""")),
-        None)
+        SELECT ?o (COUNT(?m) AS ?n) WHERE { ?m org:organization ?o } GROUP BY ?o ORDER BY DESC(?n) ?o LIMIT 1""")
+        ),
+        None,
+    )
     params: dict[str, str] = {}
     if city is not None:
         params["city"] = params["member"] = city["city"].value
     if coop is not None:
         params["organisation"] = coop["o"].value
-        other = next(iter(store.query(
-            "PREFIX org: <http://www.w3.org/ns/org#> SELECT ?o ?x WHERE { ?m org:organization ?o ; org:member ?x } "
-            "ORDER BY ?x LIMIT 1", substitutions={ox.Variable("o"): coop["o"]})),
-            None)
+        other = next(
+            iter(
+                store.query(
+                    "PREFIX org: <http://www.w3.org/ns/org#> SELECT ?o ?x WHERE { ?m org:organization ?o ; org:member ?x } "
+                    "ORDER BY ?x LIMIT 1",
+                    substitutions={ox.Variable("o"): coop["o"]},
+                )
+            ),
+            None,
+        )
         if other is not None:
             params["neighbour"] = other["x"].value
     return params
@@ -210,8 +224,13 @@ def stage_queries(data: Path, work: Path) -> dict[str, Any]:
         t = _clock()
         engine.select(text)
         times[f"bench:{name}"] = _clock() - t
-    return {"seconds": _clock() - t_all, "load_seconds": load_seconds, "per_query": times, "skipped": skipped,
-            "catalogue": len(q.catalogue())}
+    return {
+        "seconds": _clock() - t_all,
+        "load_seconds": load_seconds,
+        "per_query": times,
+        "skipped": skipped,
+        "catalogue": len(q.catalogue()),
+    }
 
 
 def anchor_queries(data: Path, work: Path) -> dict[str, Any]:
@@ -440,11 +459,13 @@ def compare(data: Path, work: Path) -> dict[str, Any]:
     theirs = set()
     for r in results.subjects(RDF.type, SH.ValidationResult):
         path = results.value(r, SH.resultPath)
-        theirs.add((
-            str(results.value(r, SH.focusNode)),
-            str(results.value(r, SH.sourceConstraintComponent)),
-            str(path) if isinstance(path, URIRef) else "",
-        ))
+        theirs.add(
+            (
+                str(results.value(r, SH.focusNode)),
+                str(results.value(r, SH.sourceConstraintComponent)),
+                str(path) if isinstance(path, URIRef) else "",
+            )
+        )
     return {
         "seconds": 0.0,
         "library_shacl": len(ours),

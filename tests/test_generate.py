@@ -27,7 +27,11 @@ def _validate(data_dir: Path) -> tuple[int, dict]:  # type: ignore[type-arg]
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
     run = subprocess.run(
         [sys.executable, "-m", "krefeld_kg", "validate", "--data", str(data_dir), "--format", "json"],
-        capture_output=True, text=True, cwd=ROOT, env=env, timeout=300,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=300,
     )
     assert run.returncode in (0, 1), run.stderr
     return run.returncode, json.loads(run.stdout)
@@ -61,7 +65,10 @@ def test_same_seed_same_bytes_other_seed_other_data(tmp_path: Path, clean: Path)
 def test_cli_writes_the_same_as_the_api(tmp_path: Path, clean: Path) -> None:
     run = subprocess.run(
         [sys.executable, "-m", "bench.generate", "--triples", str(TRIPLES), "--out", str(tmp_path), "--seed", "11"],
-        capture_output=True, text=True, cwd=ROOT, timeout=120,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
     )
     assert run.returncode == 0, run.stderr
     assert _files(tmp_path) == _files(clean)
@@ -94,7 +101,8 @@ def test_every_resource_has_labels_and_a_source(clean: Path) -> None:
     store = ox.Store()
     for path in clean.glob("*.ttl"):
         store.bulk_load(path=str(path), format=ox.RdfFormat.TURTLE, base_iri=BASE)
-    lacking = list(store.query("""
+    lacking = list(
+        store.query("""
         PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
         PREFIX dct: <http://purl.org/dc/terms/>
         PREFIX kkg: <https://w3id.org/krefeld-kg/ontology#>
@@ -105,7 +113,8 @@ def test_every_resource_has_labels_and_a_source(clean: Path) -> None:
                || NOT EXISTS { ?s rdfs:label ?en FILTER (LANG(?en) = "en") }
                || (NOT EXISTS { ?s dct:source ?src } && NOT EXISTS { ?s a kkg:SourceDocument }
                    && NOT EXISTS { ?s a foaf:Agent }))
-        }"""))
+        }""")
+    )
     assert lacking == []
 
 

@@ -79,8 +79,8 @@ def hub_parameters(store: Any) -> dict[str, str]:
         other = next(
             iter(
                 store.query(
-                    "PREFIX org: <http://www.w3.org/ns/org#> SELECT ?o ?x WHERE { ?m org:organization ?o ; org:member ?x } "
-                    "ORDER BY ?x LIMIT 1",
+                    "PREFIX org: <http://www.w3.org/ns/org#> "
+                    "SELECT ?o ?x WHERE { ?m org:organization ?o ; org:member ?x } ORDER BY ?x LIMIT 1",
                     substitutions={ox.Variable("o"): coop["o"]},
                 )
             ),

@@ -35,6 +35,22 @@ def free_port() -> int:
         return port
 
 
+def wait_ready(process: subprocess.Popen[bytes] | None, url: str, timeout: float) -> bool:
+    """Poll ``url`` until it answers 200, the process dies, or ``timeout`` seconds pass."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process is None or process.poll() is not None:
+            return False
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return True
+        except (urllib.error.URLError, OSError):
+            pass
+        time.sleep(0.05)
+    return False
+
+
 def oxigraph_executable() -> str | None:
     """The ``oxigraph`` command of this virtual environment (PyPI package ``oxigraph``), or one on PATH."""
     beside = Path(sys.executable).with_name("oxigraph")
@@ -88,16 +104,7 @@ class OxigraphServer:
         raise RuntimeError(f"oxigraph serve did not start; see {self.directory.parent}/oxigraph-*.log")
 
     def _wait_ready(self) -> bool:
-        deadline = time.monotonic() + self.start_timeout
-        while time.monotonic() < deadline:
-            if self.process is None or self.process.poll() is not None:
-                return False
-            try:
-                with urllib.request.urlopen(self.url + "/", timeout=1) as response:
-                    return bool(response.status == 200)
-            except (urllib.error.URLError, OSError):
-                time.sleep(0.05)
-        return False
+        return wait_ready(self.process, self.url + "/", self.start_timeout)
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:

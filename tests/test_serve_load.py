@@ -19,13 +19,10 @@ import os
 import random
 import re
 import signal
-import socket
 import statistics
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +30,8 @@ from types import TracebackType
 from urllib.parse import urlencode, urlsplit
 
 import httpx
+
+from oxigraph_server import free_port, wait_ready
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -42,13 +41,6 @@ SECONDS = float(os.environ.get("KREFELD_KG_LOAD_SECONDS", "16"))
 WARMUP = 4.0  # seconds of the run before the memory baseline is taken
 MAX_REQUESTS_PER_CLIENT = 200_000  # a bound on every client's loop besides the clock
 MEMORY_GROWTH_LIMIT = 24 * 1024**2  # bytes the server (with its workers) may grow after the warm-up
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def krefeld_kg_command() -> list[str]:
@@ -97,18 +89,7 @@ class ServeProcess:
         raise RuntimeError(f"krefeld-kg serve did not start; see {self.log}")
 
     def _wait_ready(self) -> bool:
-        deadline = time.monotonic() + self.start_timeout
-        while time.monotonic() < deadline:
-            if self.process is None or self.process.poll() is not None:
-                return False
-            try:
-                with urllib.request.urlopen(self.url + "/healthz", timeout=2) as response:
-                    if response.status == 200:
-                        return True
-            except (urllib.error.URLError, OSError):
-                pass
-            time.sleep(0.1)
-        return False
+        return wait_ready(self.process, self.url + "/healthz", self.start_timeout)
 
     def pids(self) -> list[int]:
         """The server and its children (the query workers)."""

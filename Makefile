@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: help setup setup-system build validate test lint typecheck check golden bench bench-serve clean
+.PHONY: help setup setup-system build validate test lint typecheck check golden bench bench-quick bench-serve clean
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -36,8 +36,11 @@ check: lint typecheck test ## Everything CI runs
 golden: setup ## Regenerate tests/golden/ from tests/fixtures/mini-data (review the diff!)
 	$(BIN)/python tests/regenerate_golden.py
 
-bench: setup ## Benchmark table (not part of the tests)
+bench: setup ## Benchmark table for 10k, 100k, 1M triples (not part of the tests)
 	$(BIN)/python -m bench
+
+bench-quick: setup ## Benchmark smoke run at 10k
+	$(BIN)/python -m bench --quick
 
 setup-system: ## Chromium (browser tests), wrk (bench) and YASGUI into web/node_modules; apt needs root or sudo
 	bash .ci/install-system

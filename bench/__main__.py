@@ -143,10 +143,10 @@ class Stage:
 
 
 STAGES = (
-    Stage("load", "load_data: parse the edit files (rdflib)", "ox-parse"),
-    Stage("derive", "derive: rules to a fixpoint (rdflib graph + oxigraph)", "ox-derive"),
+    Stage("load", "parse the edit files as Pipeline.load does (load_store, or rdflib load_data)", "ox-parse"),
+    Stage("derive", "the rules to a fixpoint (derive_in_place, or rdflib derive)", "ox-derive"),
     Stage("pipeline", "Pipeline.load: parse + derive + index", "ox-derive"),
-    Stage("validate", "Pipeline.validate (pySHACL core + SPARQL + checks)", "pyshacl-core"),
+    Stage("validate", "Pipeline.validate: SHACL core + SHACL-SPARQL + checks", "pyshacl-core"),
     Stage("validate-cli", "`krefeld-kg validate --data DIR`, cold", "pyshacl-cli", kind="cli"),
     Stage("export-ttl", "export.turtle", "ox-dump-ttl"),
     Stage("export-nt", "export.ntriples", "ox-dump-nt"),

@@ -43,7 +43,8 @@ def _used_prefixes(nt: bytes, base: str) -> dict[str, str]:
     return {p: ns for p, ns in all_prefixes(base).items() if b"<" + ns.encode("utf-8") in nt}
 
 
-def turtle(source: Graph | OxigraphEngine, base: str = DEFAULT_BASE) -> bytes:
+def turtle(source: Graph | OxigraphEngine, base: str = DEFAULT_BASE, nt: bytes | None = None) -> bytes:
+    """Turtle of ``source``; ``nt``, if given, is ``ntriples(source)`` already computed (the build has it)."""
     # rdflib Graphs (ontology, shapes, catalogue, report: small, with blank nodes, and with datatypes such as
     # xsd:nonNegativeInteger that the store would fold into xsd:integer) keep rdflib's serialiser.
     if isinstance(source, Graph):
@@ -52,7 +53,7 @@ def turtle(source: Graph | OxigraphEngine, base: str = DEFAULT_BASE) -> bytes:
             out.add(triple)
         data: bytes = out.serialize(format="turtle", encoding="utf-8")
         return data
-    nt = ntriples(source)
+    nt = ntriples(source) if nt is None else nt
     triples = ox.parse(nt, format=ox.RdfFormat.N_TRIPLES)
     result = ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=_used_prefixes(nt, base))
     return result or b""
@@ -89,12 +90,13 @@ def _value(term: Any, compact: _Compactor) -> Any:
     return {"@value": term.value, "@type": compact(term.datatype.value)}
 
 
-def jsonld(source: Graph | OxigraphEngine, base: str = DEFAULT_BASE) -> bytes:
-    """JSON-LD compacted with our context (prefixes only), the form a JSON-LD processor's compaction gives."""
+def jsonld(source: Graph | OxigraphEngine, base: str = DEFAULT_BASE, nt: bytes | None = None) -> bytes:
+    """JSON-LD compacted with our context (prefixes only), the form a JSON-LD processor's compaction gives;
+    ``nt``, if given, is ``ntriples(source)`` already computed."""
     ctx = context(base)["@context"]
     compact = _Compactor(ctx)
     nodes: dict[str, dict[str, list[Any]]] = {}
-    for triple in ox.parse(ntriples(source), format=ox.RdfFormat.N_TRIPLES):
+    for triple in ox.parse(ntriples(source) if nt is None else nt, format=ox.RdfFormat.N_TRIPLES):
         subject = triple.subject
         key = compact(subject.value) if isinstance(subject, ox.NamedNode) else f"_:{subject.value}"
         node = nodes.setdefault(key, {})

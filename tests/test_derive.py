@@ -2,10 +2,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from rdflib import Literal, URIRef
-from rdflib.namespace import ORG, RDF, SKOS, TIME, XSD
+from rdflib.namespace import ORG, RDF, RDFS, SKOS, TIME, XSD
 
-from krefeld_kg.derive import derive
+from krefeld_kg.derive import Rule, derive
+from krefeld_kg.engine import QueryError
 from krefeld_kg.load import load_data, load_ontology
 from krefeld_kg.namespaces import DEFAULT_BASE, KKG, SCHEMA
 
@@ -61,3 +63,37 @@ def test_derivation_is_idempotent_and_keeps_input() -> None:
     twice = derive(once, load_ontology())
     assert set(once) == set(twice)
     assert set(data) <= set(once)
+
+
+def test_ontology_triples_are_not_published_but_data_triples_equal_to_them_stay() -> None:
+    data = load_data(MINI)
+    ontology = load_ontology()
+    schema_triple = next(iter(ontology.triples((None, RDFS.subClassOf, None))))
+    data.add(schema_triple)  # the data states one ontology triple itself
+    result = derive(data, ontology)
+    assert schema_triple in result
+    others = [t for t in ontology.triples((None, RDFS.subClassOf, None)) if t != schema_triple]
+    assert others and not any(t in result for t in others)
+
+
+def test_a_rule_that_is_not_a_construct_is_refused() -> None:
+    rule = Rule("90-select", "# a comment\nPREFIX ex: <http://example.org/>\nSELECT * WHERE { ?s ?p ?o }")
+    with pytest.raises(QueryError, match="90-select must be a CONSTRUCT query"):
+        derive(load_data(MINI), load_ontology(), [rule])
+
+
+def test_a_rule_with_a_syntax_error_names_the_rule() -> None:
+    rule = Rule("90-broken", "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p }")
+    with pytest.raises(QueryError, match="rule 90-broken"):
+        derive(load_data(MINI), load_ontology(), [rule])
+
+
+def test_rules_run_in_order_and_see_what_earlier_rules_derived() -> None:
+    ex = "http://example.org/"
+    rules = [
+        Rule("1-first", f"CONSTRUCT {{ ?s <{ex}a> 1 }} WHERE {{ ?s ?p ?o FILTER (?s = <{ID}place/krefeld>) }}"),
+        Rule("2-second", f"construct {{ ?s <{ex}b> 2 }} where {{ ?s <{ex}a> 1 }}"),
+    ]
+    result = derive(load_data(MINI), load_ontology(), rules)
+    krefeld = URIRef(ID + "place/krefeld")
+    assert (krefeld, URIRef(ex + "b"), Literal(2)) in result

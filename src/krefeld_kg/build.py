@@ -11,6 +11,8 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -87,64 +89,69 @@ def build(out_dir: Path, data_dir: Path = DATA_DIR, base: str = DEFAULT_BASE) ->
         raise NotConformant(report)
 
     engine = pipeline.engine
-    # Sorting a million N-Triples lines is the dumps' main cost: do it once for all three formats.
-    nt = export.ntriples(engine)
-    contents: dict[str, bytes] = {
-        f"{DUMP_NAME}.ttl": export.turtle(engine, base, nt),
-        f"{DUMP_NAME}.nt": nt,
-        f"{DUMP_NAME}.jsonld": export.jsonld(engine, base, nt),
-        "ontology.ttl": export.turtle(pipeline.ontology, base),
-        "shapes.ttl": export.turtle(pipeline.shapes, base),
-        "context.jsonld": (json.dumps(export.context(base), indent=2, sort_keys=True) + "\n").encode("utf-8"),
-    }
-    dumps = [
-        DumpFile(name, export.MEDIA_TYPES[Path(name).suffix], len(contents[name]), _sha256(contents[name]))
-        for name in DUMPS
-    ]
-    catalog = describe(engine, dumps, base)
-    catalog_report = conformance(catalog)
-    if not catalog_report.conforms:
-        raise NotConformant(catalog_report, "the dataset description does not conform to DCAT-AP.de 3.0")
-    contents["catalog.ttl"] = export.turtle(catalog, base)
-    contents["validation-report.ttl"] = export.turtle(report.to_graph(), base)
-    sums = {name: _sha256(data) for name, data in contents.items()}
-    contents["SHA256SUMS"] = "".join(f"{sums[name]}  {name}\n" for name in sorted(sums)).encode("ascii")
-
-    _write_atomically(out_dir, contents)
+    with _staging(out_dir) as staging:
+        # The dumps go straight to their files (a million triples make 0.6 GB of them).
+        written = export.write_dumps(engine, staging, DUMP_NAME, base)
+        dumps = [DumpFile(name, export.MEDIA_TYPES[Path(name).suffix], *written[name]) for name in DUMPS]
+        catalog = describe(engine, dumps, base)
+        catalog_report = conformance(catalog)
+        if not catalog_report.conforms:
+            raise NotConformant(catalog_report, "the dataset description does not conform to DCAT-AP.de 3.0")
+        contents: dict[str, bytes] = {
+            "ontology.ttl": export.turtle(pipeline.ontology, base),
+            "shapes.ttl": export.turtle(pipeline.shapes, base),
+            "context.jsonld": (json.dumps(export.context(base), indent=2, sort_keys=True) + "\n").encode("utf-8"),
+            "catalog.ttl": export.turtle(catalog, base),
+            "validation-report.ttl": export.turtle(report.to_graph(), base),
+        }
+        sums = {name: sha for name, (_size, sha) in written.items()}
+        sums.update({name: _sha256(data) for name, data in contents.items()})
+        contents["SHA256SUMS"] = "".join(f"{sums[name]}  {name}\n" for name in sorted(sums)).encode("ascii")
+        for name, data in contents.items():
+            _write_synced(staging / name, data)
+        _swap(staging, out_dir)
     return Release(out_dir, engine, report, sums)
 
 
-def _write_atomically(out_dir: Path, contents: dict[str, bytes]) -> None:
+def _write_synced(path: Path, data: bytes) -> None:
+    with open(path, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+@contextmanager
+def _staging(out_dir: Path) -> Iterator[Path]:
+    """A new directory beside ``out_dir`` to write the release into; removed unless it was swapped in."""
     out_dir = out_dir.resolve()
-    parent = out_dir.parent
     try:
-        parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.new-", dir=parent))
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.new-", dir=out_dir.parent))
     except OSError as exc:
         raise InputError(f"cannot create the output directory: {exc.strerror}", out_dir) from None
     try:
-        for name, data in contents.items():
-            path = staging / name
-            with open(path, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-        os.chmod(staging, 0o755)
-        if out_dir.exists() and not out_dir.is_dir():
-            raise InputError("output path exists and is not a directory", out_dir)
-        retired = None
-        if out_dir.exists():
-            retired = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old-", dir=parent))
-            os.rmdir(retired)
-            os.rename(out_dir, retired)
-        try:
-            os.rename(staging, out_dir)
-        except OSError:
-            if retired is not None:
-                os.rename(retired, out_dir)
-            raise
+        yield staging
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)  # gone already if it became the release
+
+
+def _swap(staging: Path, out_dir: Path) -> None:
+    """Put the finished ``staging`` directory in the place of ``out_dir`` (replacing any release there)."""
+    out_dir = out_dir.resolve()
+    parent = out_dir.parent
+    os.chmod(staging, 0o755)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise InputError("output path exists and is not a directory", out_dir)
+    retired = None
+    if out_dir.exists():
+        retired = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old-", dir=parent))
+        os.rmdir(retired)
+        os.rename(out_dir, retired)
+    try:
+        os.rename(staging, out_dir)
+    except OSError:
         if retired is not None:
-            shutil.rmtree(retired, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
+            os.rename(retired, out_dir)
         raise
+    if retired is not None:
+        shutil.rmtree(retired, ignore_errors=True)

@@ -3,12 +3,15 @@
 The rules are SPARQL CONSTRUCT queries in ontology/rules/, applied once each in file-name order: a rule
 sees what the rules before it derived (the superclass types come first), so no rule needs a second pass --
 a fixpoint loop cost a whole extra round (8 s at a million triples) only to find nothing new. They run
-inside the embedded store over the data plus the ontology (for the class hierarchy),
-which sits in a named graph of its own so that only data triples are published.
+inside the embedded store over the data plus the ontology (for the class hierarchy): each CONSTRUCT runs as
+the ``INSERT`` with the same template and pattern, so the derived triples never pass through Python (3.6 s
+against 7.3 s at a million triples). The ontology is in the default graph only while the rules run; its
+triples that were not data before are removed afterwards, so only data triples are published.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,7 +21,8 @@ from rdflib import Graph
 from .engine import OxigraphEngine, QueryError, to_ox
 from .load import RULES_DIR
 
-ONTOLOGY_GRAPH = ox.NamedNode("urn:krefeld-kg:derive:ontology")
+# The keyword that opens the query: after the PREFIX/BASE lines and comments, before the template.
+_CONSTRUCT = re.compile(r"^(?:\s*(?:#[^\n]*|(?:PREFIX|BASE)\s[^\n]*)\n)*\s*(CONSTRUCT)\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -31,22 +35,31 @@ def load_rules(rules_dir: Path = RULES_DIR) -> list[Rule]:
     return [Rule(p.stem, p.read_text(encoding="utf-8")) for p in sorted(rules_dir.glob("*.rq"))]
 
 
+def _as_insert(rule: Rule) -> str:
+    """The rule's CONSTRUCT as the INSERT with the same template and pattern."""
+    match = _CONSTRUCT.search(rule.text)
+    if match is None:
+        raise QueryError(f"rule {rule.name} must be a CONSTRUCT query (CONSTRUCT {{ template }} WHERE {{ pattern }})")
+    return rule.text[: match.start(1)] + "INSERT" + rule.text[match.end(1) :]
+
+
 def derive_in_place(engine: OxigraphEngine, ontology: Graph, rules: list[Rule] | None = None) -> None:
     """Add to the engine's default graph everything the rules derive from it, rule after rule."""
     rules = load_rules() if rules is None else rules
+    updates = [(rule, _as_insert(rule)) for rule in rules]
     store = engine.store
-    store.extend(ox.Quad(to_ox(s), to_ox(p), to_ox(o), ONTOLOGY_GRAPH) for s, p, o in ontology)  # type: ignore[arg-type]
+    schema = [ox.Quad(to_ox(s), to_ox(p), to_ox(o)) for s, p, o in ontology]  # type: ignore[arg-type]
+    borrowed = [quad for quad in schema if quad not in store]
+    store.extend(borrowed)
     try:
-        for rule in rules:
+        for rule, update in updates:
             try:
-                found = store.query(rule.text, default_graph=[ox.DefaultGraph(), ONTOLOGY_GRAPH])
+                store.update(update)
             except SyntaxError as exc:
                 raise QueryError(f"rule {rule.name}: {exc}") from None
-            if not isinstance(found, ox.QueryTriples):
-                raise QueryError(f"rule {rule.name} must be a CONSTRUCT query")
-            store.extend([ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in found])
     finally:
-        store.remove_graph(ONTOLOGY_GRAPH)
+        for quad in borrowed:
+            store.remove(quad)
 
 
 def derive(data: Graph, ontology: Graph, rules: list[Rule] | None = None) -> Graph:

@@ -1,0 +1,155 @@
+"""JSON-LD writer: sorted canonical N-Triples lines to JSON-LD compacted with a prefix-only context.
+
+The output is what ``json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False)`` gives for the document
+a JSON-LD processor's compaction makes with such a context -- ``@id`` and ``@type`` compacted, one value as
+itself and several as an array, plain strings for ``xsd:string`` literals, ``@graph`` sorted by ``@id`` -- but
+written as text straight from the lines: building that document as Python objects and encoding it with
+``json`` cost 25 s and 2.7 GB at a million triples. Two properties of canonical N-Triples make this safe:
+the lines of one subject are adjacent once sorted, and a literal's quoted lexical form is already a JSON
+string (canonical N-Triples escapes ``"``, ``\\`` and the control characters with escapes JSON shares).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from typing import IO
+
+_RDF_TYPE_TERM = b"<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
+XSD_STRING = b"http://www.w3.org/2001/XMLSchema#string"
+_INDENT = b"  "
+_GEN_DELIMS = ":/?#[]@"
+
+
+class Compactor:
+    """IRIs to compact IRIs with the context's prefixes as JSON-LD 1.1 compaction uses them: only terms whose
+    IRI ends in a gen-delim character (``:/?#[]@``) serve as prefixes; the longest matching one wins, if
+    something follows it that does not start with ``//`` (which would read as an absolute IRI)."""
+
+    def __init__(self, prefixes: dict[str, str]) -> None:
+        self.by_namespace = {ns.encode(): p.encode() for p, ns in prefixes.items() if ns[-1:] and ns[-1] in _GEN_DELIMS}
+        self.delimiters = sorted({ns[-1:] for ns in self.by_namespace})
+        self.cache: dict[bytes, bytes] = {}
+
+    def compact(self, iri: bytes) -> bytes:
+        # The candidates are the IRI cut after each delimiter, longest first: a dictionary lookup each.
+        end = len(iri) - 1  # the namespace must leave something behind
+        while end > 0:
+            cut = -1
+            for delimiter in self.delimiters:
+                cut = max(cut, iri.rfind(delimiter, 0, end))
+            if cut < 0:
+                break
+            ns = iri[: cut + 1]
+            prefix = self.by_namespace.get(ns)
+            if prefix is not None and not iri.startswith(b"//", cut + 1):
+                return prefix + b":" + iri[cut + 1 :]
+            end = cut
+        return iri
+
+    def __call__(self, iri: bytes) -> bytes:
+        """``iri`` (without angle brackets, or as an N-Triples term with them) compacted, and cached."""
+        found = self.cache.get(iri)
+        if found is None:
+            found = self.cache[iri] = self.compact(iri[1:-1] if iri[:1] == b"<" else iri)
+        return found
+
+
+_LONG_ESCAPE = re.compile(rb"\\(U[0-9A-Fa-f]{8}|.)", re.DOTALL)
+
+
+def _json_string(quoted: bytes) -> bytes:
+    """A canonical N-Triples quoted string as a JSON string: the same text, but for the 8-digit ``\\U``
+    escapes N-Triples allows and JSON lacks (never written canonically: kept for any other input)."""
+    if b"\\U" not in quoted:
+        return quoted
+    return _LONG_ESCAPE.sub(
+        lambda m: chr(int(m.group(1)[1:], 16)).encode() if m.group(1)[:1] == b"U" else m.group(0), quoted
+    )
+
+
+def _value(term: bytes, compact: Compactor, indent: bytes) -> bytes:
+    """One object term as the JSON value compaction gives, its inner lines indented one step past ``indent``."""
+    first = term[:1]
+    inner = indent + _INDENT
+    if first == b"<":
+        return b'{\n%s"@id": "%s"\n%s}' % (inner, compact(term[1:-1]), indent)
+    if first == b"_":
+        return b'{\n%s"@id": "%s"\n%s}' % (inner, term, indent)
+    close = term.rfind(b'"')
+    lexical = _json_string(term[: close + 1])
+    rest = term[close + 1 :]
+    if not rest:
+        return lexical
+    if rest[:1] == b"@":
+        return b'{\n%s"@language": "%s",\n%s"@value": %s\n%s}' % (inner, rest[1:], inner, lexical, indent)
+    datatype = rest[3:-1]  # ^^<...>
+    if datatype == XSD_STRING:
+        return lexical
+    return b'{\n%s"@type": "%s",\n%s"@value": %s\n%s}' % (inner, compact(datatype), inner, lexical, indent)
+
+
+_SINGLE = b" " * 6  # a property's value, inside a @graph member
+_MANY = b" " * 8  # an element of a property's array
+
+
+def _node(subject: bytes, props: dict[bytes, list[bytes]], types: list[bytes], compact: Compactor) -> bytes:
+    """One ``@graph`` member at indentation 4, its keys sorted as ``json.dumps(sort_keys=True)`` sorts them.
+    Keys and compact IRIs are unquoted here: IRIs hold no character JSON must escape."""
+    entries: list[tuple[bytes, list[bytes]]] = [(b"@id", [b'"%s"' % subject])]
+    if types:
+        entries.append((b"@type", [b'"%s"' % t for t in types]))
+    entries.extend(
+        (key, [_value(t, compact, _SINGLE if len(terms) == 1 else _MANY) for t in terms])
+        for key, terms in props.items()
+    )
+    entries.sort()
+    out = []
+    for key, values in entries:
+        if len(values) == 1:
+            out.append(b'      "%s": %s' % (key, values[0]))
+        else:
+            out.append(b'      "%s": [\n        %s\n      ]' % (key, b",\n        ".join(values)))
+    return b"    {\n" + b",\n".join(out) + b"\n    }"
+
+
+def write(lines: Iterable[bytes], context: dict[str, object], output: IO[bytes]) -> None:
+    """Write the JSON-LD document of ``lines`` (canonical N-Triples, sorted, each ending in a newline) with
+    ``context`` (the ``@context`` object: prefixes only) to ``output``."""
+    compact = Compactor({p: ns for p, ns in context.items() if isinstance(ns, str)})
+    nodes: list[tuple[bytes, bytes]] = []
+    subject_term = b""
+    subject_key = b""
+    props: dict[bytes, list[bytes]] = {}
+    types: list[bytes] = []
+    cached = compact.cache.get  # a million calls: the bound method saves a third of the lookups' time
+    for line in lines:
+        subject, predicate, rest = line.split(b" ", 2)
+        if subject != subject_term:
+            if subject_term:
+                nodes.append((subject_key, _node(subject_key, props, types, compact)))
+            subject_term, props, types = subject, {}, []
+            subject_key = compact(subject[1:-1]) if subject[:1] == b"<" else subject
+        term = rest[:-3]  # " .\n"
+        if predicate == _RDF_TYPE_TERM and term[:1] == b"<":
+            iri = term[1:-1]
+            types.append(cached(iri) or compact(iri))
+            continue
+        key = cached(predicate) or compact(predicate)
+        values = props.get(key)
+        if values is None:
+            props[key] = values = []
+        values.append(term)
+    if subject_term:
+        nodes.append((subject_key, _node(subject_key, props, types, compact)))
+    nodes.sort()
+    header = json.dumps({"@context": context}, ensure_ascii=False, indent=2, sort_keys=True)
+    output.write(header[: header.rindex("}")].rstrip().encode() + b',\n  "@graph": ')
+    if not nodes:
+        output.write(b"[]\n}\n")
+        return
+    output.write(b"[\n")
+    for i, (_key, text) in enumerate(nodes):
+        output.write(b",\n" + text if i else text)
+    output.write(b"\n  ]\n}\n")

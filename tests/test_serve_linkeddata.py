@@ -262,3 +262,15 @@ def test_a_release_under_another_base(tmp_path: Path) -> None:
         assert client.get("/id/place/krefeld", follow_redirects=False).status_code == 303
         triples = graph(client.get("/doc/place/krefeld.nt"))
         assert any(s == f"<{base}id/place/krefeld>" for s, _, _ in triples)
+
+
+def test_json_ld_is_compacted_with_the_prefixes_it_uses(client: TestClient) -> None:
+    import json
+
+    doc = json.loads(client.get("/doc/place/krefeld.jsonld").content)
+    assert doc["@context"]["place"] == f"{DEFAULT_BASE}id/place/"
+    assert "dcat" not in doc["@context"], "only the prefixes the document uses"
+    nodes = {node["@id"]: node for node in doc["@graph"]}
+    assert "place:krefeld" in nodes and list(nodes) == sorted(nodes)
+    assert "schema:City" in nodes["place:krefeld"]["@type"]
+    assert graph(client.get("/doc/place/krefeld.jsonld")) == graph(client.get("/doc/place/krefeld.nt"))

@@ -161,7 +161,11 @@ def query(
     timeout: float,
 ) -> None:
     """Run a catalogue query (by name, see `krefeld-kg queries`) or a .rq file on the built release, or with
-    --endpoint on a remote SPARQL endpoint (same rows, same formats)."""
+    --endpoint on a remote SPARQL endpoint (same rows, same formats).
+
+    A release dump of 16 MB or more is loaded once into an on-disk store in the cache directory
+    ($KREFELD_KG_CACHE, else $XDG_CACHE_HOME/krefeld-kg/stores or ~/.cache/krefeld-kg/stores; KREFELD_KG_CACHE=off
+    disables it) and opened from there on later runs."""
     from . import query as q
 
     given = _params(params)
@@ -179,8 +183,10 @@ def query(
         )
         click.echo(text, nl=False)
         return
+    from .store_cache import default_cache_dir
+
     named = q.resolve(name_or_file)
-    engine = q.load_release(release_dir)
+    engine = q.load_release(release_dir, default_cache_dir())
     table = q.run(engine, named, given, base)
     click.echo(q.render(table, fmt, base), nl=False)
 

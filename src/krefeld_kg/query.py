@@ -25,6 +25,7 @@ from rdflib import Literal, URIRef
 from rdflib.namespace import XSD
 from rdflib.term import Node
 
+from . import store_cache
 from .engine import Engine, OxigraphEngine, Table
 from .errors import InputError
 from .namespaces import DEFAULT_BASE, all_prefixes, project_root
@@ -208,9 +209,12 @@ def render(table: Table, fmt: str, base: str = DEFAULT_BASE) -> str:
     raise InputError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
 
 
-def load_release(release_dir: Path) -> OxigraphEngine:
-    """An embedded engine holding the published graph of a built release (its N-Triples dump)."""
+def load_release(release_dir: Path, cache_dir: Path | None = None) -> OxigraphEngine:
+    """An embedded engine holding the published graph of a built release (its N-Triples dump): parsed into
+    memory, or, for a large dump with a ``cache_dir``, a store kept there (see krefeld_kg.store_cache)."""
     dump = release_dir / "krefeld-kg.nt"
     if not dump.is_file():
         raise InputError("no built release here: run `krefeld-kg build` first", release_dir)
+    if cache_dir is not None and dump.stat().st_size >= store_cache.MIN_BYTES:
+        return OxigraphEngine(store_cache.cached_store(dump, cache_dir))
     return OxigraphEngine.from_file(dump)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterable, Mapping
 
 import pyoxigraph as ox
 
+from .. import jsonld
 from .formats import JSON_LD, N_TRIPLES, RDF_XML, TURTLE
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
@@ -50,7 +52,14 @@ def used_prefixes(triples: Iterable[ox.Triple], by_namespace: Mapping[str, str])
 
 
 def serialize(triples: list[ox.Triple], media_type: str, by_namespace: Mapping[str, str]) -> bytes:
-    """``triples`` as Turtle, JSON-LD (expanded), N-Triples or RDF/XML."""
+    """``triples`` as Turtle, JSON-LD (compacted with the prefixes it uses, as the JSON-LD dump is),
+    N-Triples or RDF/XML."""
+    if media_type == JSON_LD:
+        lines = (ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b"").splitlines(keepends=True)
+        lines.sort()
+        out = io.BytesIO()
+        jsonld.write(lines, dict(used_prefixes(triples, by_namespace)), out)
+        return out.getvalue()
     fmt = RDF_FORMATS[media_type]
     prefixes = used_prefixes(triples, by_namespace) if media_type in (TURTLE, RDF_XML) else None
     return ox.serialize(triples, format=fmt, prefixes=prefixes) or b""

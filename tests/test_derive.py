@@ -82,6 +82,24 @@ def test_a_rule_that_is_not_a_construct_is_refused() -> None:
         derive(load_data(MINI), load_ontology(), [rule])
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "PREFIX ex: <http://example.org/> CONSTRUCT { ?s ex:seen true } WHERE { ?s a ?t } ORDER BY ?s",
+        "CONSTRUCT WHERE { ?s a ?t . ?s <http://example.org/seen> ?seen }",
+        "CONSTRUCT { ?s <http://example.org/seen> true } WHERE { ?s a ?t } LIMIT 100000",
+        f"CONSTRUCT {{ ?s <http://example.org/seen> true }} WHERE {{ ?s a ?t }} VALUES ?t {{ <{KKG.Municipality}> }}",
+    ],
+)
+def test_rules_the_insert_form_cannot_say_still_run(text: str) -> None:
+    data = load_data(MINI)
+    krefeld = URIRef(ID + "place/krefeld")
+    if text.startswith("CONSTRUCT WHERE"):  # it derives what it matches: give it something to match
+        data.add((krefeld, URIRef("http://example.org/seen"), Literal(True)))
+    result = derive(data, load_ontology(), [Rule("90-other-forms", text)])
+    assert (krefeld, URIRef("http://example.org/seen"), Literal(True)) in result
+
+
 def test_a_rule_with_a_syntax_error_names_the_rule() -> None:
     rule = Rule("90-broken", "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p }")
     with pytest.raises(QueryError, match="rule 90-broken"):

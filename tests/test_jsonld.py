@@ -15,6 +15,7 @@ from rdflib.compare import isomorphic
 from krefeld_kg import export, jsonld
 from krefeld_kg.build import Pipeline
 from krefeld_kg.engine import OxigraphEngine
+from krefeld_kg.errors import InputError
 
 MINI = Path(__file__).resolve().parent / "fixtures" / "mini-data"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
@@ -25,6 +26,8 @@ TRICKY = """
 <http://example.org/a> <http://example.org/p> "quote \\" backslash \\\\ newline \\n tab \\t cr \\r" .
 <http://example.org/a> <http://example.org/p> "controls \\u0001 \\u001F \\b \\f del \\u007F"@en .
 <http://example.org/a> <http://example.org/p> "Umlaut ä, CJK 中, emoji 😀, long escape \\U0001F600"@de-CH .
+<http://example.org/a> <http://example.org/p> "escaped backslash before u: \\\\u0041 and \\\\U0001F600" .
+<http://example.org/a> <http://example.org/p> "right to left"@ar--rtl .
 <http://example.org/a> <http://example.org/p> "42"^^<http://www.w3.org/2001/XMLSchema#integer> .
 <http://example.org/a> <http://example.org/p> "plain"^^<http://www.w3.org/2001/XMLSchema#string> .
 <http://example.org/a> <http://example.org/p> "x"^^<http://example.org/dt/odd> .
@@ -44,22 +47,23 @@ _:b1 <http://example.org/p> "a blank node" .
 
 def _reference(lines: list[bytes], context: dict[str, Any]) -> Any:
     """The compacted document built as Python objects: the writer's specification."""
-    prefixes = sorted(
-        ((ns, p) for p, ns in context.items() if isinstance(ns, str) and ns[-1:] in tuple(":/?#[]@")),
-        key=lambda i: -len(i[0]),
-    )
+    prefixes = [(ns, p) for p, ns in context.items() if isinstance(ns, str) and ns[-1:] in tuple(":/?#[]@")]
 
     def compact(iri: str) -> str:
-        for ns, prefix in prefixes:
-            if iri.startswith(ns) and len(iri) > len(ns) and not iri[len(ns) :].startswith("//"):
-                return f"{prefix}:{iri[len(ns) :]}"
-        return iri
+        candidates = [
+            f"{prefix}:{iri[len(ns) :]}"
+            for ns, prefix in prefixes
+            if iri.startswith(ns) and len(iri) > len(ns) and not iri[len(ns) :].startswith("//")
+        ]
+        return min(candidates, key=lambda c: (len(c), c)) if candidates else iri
 
     def term(t: Any) -> Any:
         if isinstance(t, ox.NamedNode):
             return {"@id": compact(t.value)}
         if isinstance(t, ox.BlankNode):
             return {"@id": f"_:{t.value}"}
+        if t.direction is not None:
+            return {"@value": t.value, "@language": t.language, "@direction": str(t.direction)}
         if t.language:
             return {"@value": t.value, "@language": t.language}
         if t.datatype.value == XSD_STRING:
@@ -101,9 +105,8 @@ def test_tricky_terms_give_the_reference_document_and_the_same_graph() -> None:
     written = _write(lines, PREFIXES)
     reference = _reference(lines, PREFIXES)
     assert json.loads(written) == reference
-    # Layout too: json.dumps(indent=2, sort_keys=True); only its lower-case \\u escapes differ.
-    expected = json.dumps(reference, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
-    assert written.decode().replace("\\u001F", "\\u001f").replace("\\u007F", "\x7f") == expected
+    # Layout and escapes too: byte for byte what json.dumps(indent=2, sort_keys=True) writes.
+    assert written.decode() == json.dumps(reference, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
     assert isomorphic(_graph(written, ox.RdfFormat.JSON_LD), _graph(TRICKY.encode(), ox.RdfFormat.N_TRIPLES))
     # rdflib's JSON-LD parser reads it as the same graph (rdflib tells "plain" from "plain"^^xsd:string)
     rdflib_graph = Graph().parse(data=written, format="json-ld")
@@ -121,6 +124,33 @@ def test_compaction_takes_the_longest_namespace_and_leaves_what_would_misread() 
     assert compact(b"urn:x:yz") == b"x:yz"  # "xy" ends in no gen-delim: not a prefix in JSON-LD 1.1
     assert compact(b"urn:x:abc") == b"x:abc"
     assert compact(b"http://elsewhere.org/c") == b"http://elsewhere.org/c"
+
+
+def test_the_shortest_compact_iri_wins_as_in_json_ld_compaction() -> None:
+    compact = jsonld.Compactor({"a": "http://example.org/", "longname": "http://example.org/ns/"})
+    assert compact(b"http://example.org/ns/x") == b"a:ns/x"  # shorter than longname:x
+    compact = jsonld.Compactor({"b": "http://example.org/", "a": "http://example.org/ns/"})
+    assert compact(b"http://example.org/ns/x") == b"a:x"
+
+
+def test_an_iri_that_would_read_as_a_compact_iri_is_refused() -> None:
+    compact = jsonld.Compactor({"geo": "http://www.w3.org/2003/01/geo/wgs84_pos#"})
+    with pytest.raises(InputError, match=r"geo:51\.3,6\.5"):
+        compact(b"geo:51.3,6.5")
+    assert compact(b"geo://host/x") == b"geo://host/x"  # an authority: not a compact IRI
+
+
+def test_triple_terms_are_refused_with_a_clear_error() -> None:
+    lines = [
+        b'<http://example.org/s> <http://example.org/q> <<( <http://example.org/a> <http://example.org/b> "v" )>> .\n'
+    ]
+    with pytest.raises(InputError, match="triple term"):
+        _write(lines, PREFIXES)
+    typed = [lines[0].replace(b"<http://example.org/q>", b"<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>")]
+    with pytest.raises(InputError, match="triple term"):
+        _write(typed, PREFIXES)
+    with pytest.raises(InputError, match="triple term"):
+        _write([b'<<( <http://example.org/a> <http://example.org/b> "v" )>> <http://example.org/q> "x" .\n'], PREFIXES)
 
 
 def test_an_empty_graph_is_an_empty_graph_array() -> None:

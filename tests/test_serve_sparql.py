@@ -328,3 +328,12 @@ def test_repeated_queries_come_from_the_cache_unless_they_cannot(client: TestCli
     random = "SELECT (RAND() AS ?r) WHERE {}"
     draws = {client.post("/sparql", data={"query": random}, headers=accept).text for _ in range(3)}
     assert len(draws) == 3, "RAND() is evaluated every time"
+
+
+def test_a_construct_with_triple_terms_in_json_ld_is_refused_not_garbled(client: TestClient) -> None:
+    query = "CONSTRUCT { <http://example.org/s> <http://example.org/q> <<( ?s ?p ?o )>> } WHERE { ?s ?p ?o } LIMIT 1"
+    response = client.get("/sparql", params={"query": query}, headers={"Accept": "application/ld+json"})
+    assert response.status_code == 400, response.text[:300]
+    assert "RDF 1.2" in response.text
+    turtle = client.get("/sparql", params={"query": query}, headers={"Accept": "application/n-triples"})
+    assert turtle.status_code == 200 and "<<(" in turtle.text

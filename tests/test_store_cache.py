@@ -120,3 +120,33 @@ def test_an_unwritable_cache_is_a_clear_error(dump_copy: Path, tmp_path: Path) -
         cache.mkdir(mode=0o500)
     with pytest.raises(InputError, match="cannot create the store cache"):
         store_cache.cached_store(dump_copy / "krefeld-kg.nt", cache)
+
+
+def test_a_cache_that_cannot_be_used_falls_back_to_parsing(
+    dump_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(store_cache, "MIN_BYTES", 0)
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    with pytest.warns(UserWarning, match="not using the store cache"):
+        engine = query.load_release(dump_copy, blocker / "cache")
+    assert len(engine) > 5000
+
+
+def test_abandoned_builds_and_older_versions_are_cleared_newer_ones_kept(dump_copy: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    dump = dump_copy / "krefeld-kg.nt"
+    store_cache.cached_store(dump, cache)
+    [family] = list(cache.iterdir())
+    abandoned, recent = family / ".building-old", family / ".building-now"
+    abandoned.mkdir()
+    recent.mkdir()
+    os.utime(abandoned, (0, 0))
+    newer = family / "newer-version"
+    newer.mkdir()
+    (newer / "complete").write_text("x")
+    os.utime(newer / "complete", (4_000_000_000, 4_000_000_000))
+    dump.write_bytes(dump.read_bytes() + b"<http://example.org/a> <http://example.org/b> <http://example.org/c> .\n")
+    store_cache.cached_store(dump, cache)
+    names = {p.name for p in family.iterdir()}
+    assert ".building-old" not in names and {".building-now", "newer-version"} <= names and len(names) == 3

@@ -16,6 +16,8 @@ import re
 from collections.abc import Iterable
 from typing import IO
 
+from .errors import InputError
+
 _RDF_TYPE_TERM = b"<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
 XSD_STRING = b"http://www.w3.org/2001/XMLSchema#string"
 _INDENT = b"  "
@@ -23,29 +25,37 @@ _GEN_DELIMS = ":/?#[]@"
 
 
 class Compactor:
-    """IRIs to compact IRIs with the context's prefixes as JSON-LD 1.1 compaction uses them: only terms whose
-    IRI ends in a gen-delim character (``:/?#[]@``) serve as prefixes; the longest matching one wins, if
-    something follows it that does not start with ``//`` (which would read as an absolute IRI)."""
+    """IRIs to compact IRIs as JSON-LD 1.1 IRI compaction makes them with a prefix-only context: only terms whose
+    IRI ends in a gen-delim character (``:/?#[]@``) serve as prefixes; of the compact IRIs they give (something
+    must follow the prefix's IRI, and not ``//``), the shortest, then the lexicographically least, wins. An IRI
+    left as it is whose scheme is one of the prefixes would read as a compact IRI: JSON-LD calls that "IRI
+    confused with prefix", and so does ``compact``."""
 
     def __init__(self, prefixes: dict[str, str]) -> None:
         self.by_namespace = {ns.encode(): p.encode() for p, ns in prefixes.items() if ns[-1:] and ns[-1] in _GEN_DELIMS}
-        self.delimiters = sorted({ns[-1:] for ns in self.by_namespace})
+        self.names = set(self.by_namespace.values())
+        delimiters = sorted({ns[-1:] for ns in self.by_namespace})
+        self.cuts = re.compile(b"[" + re.escape(b"".join(delimiters)) + b"]") if delimiters else None
         self.cache: dict[bytes, bytes] = {}
 
     def compact(self, iri: bytes) -> bytes:
-        # The candidates are the IRI cut after each delimiter, longest first: a dictionary lookup each.
-        end = len(iri) - 1  # the namespace must leave something behind
-        while end > 0:
-            cut = -1
-            for delimiter in self.delimiters:
-                cut = max(cut, iri.rfind(delimiter, 0, end))
-            if cut < 0:
-                break
-            ns = iri[: cut + 1]
-            prefix = self.by_namespace.get(ns)
-            if prefix is not None and not iri.startswith(b"//", cut + 1):
-                return prefix + b":" + iri[cut + 1 :]
-            end = cut
+        best = b""
+        if self.cuts is not None:
+            for match in self.cuts.finditer(iri, 0, len(iri) - 1):  # something must follow the namespace
+                cut = match.end()
+                prefix = self.by_namespace.get(iri[:cut])
+                if prefix is not None and not iri.startswith(b"//", cut):
+                    candidate = prefix + b":" + iri[cut:]
+                    if not best or (len(candidate), candidate) < (len(best), best):
+                        best = candidate
+        if best:
+            return best
+        scheme, colon, rest = iri.partition(b":")
+        if colon and scheme in self.names and not rest.startswith(b"//"):
+            raise InputError(
+                f"<{iri.decode()}> cannot be written in JSON-LD: it would read as a compact IRI with the "
+                f"prefix {scheme.decode()!r} of the context"
+            )
         return iri
 
     def __call__(self, iri: bytes) -> bytes:
@@ -56,23 +66,34 @@ class Compactor:
         return found
 
 
-_LONG_ESCAPE = re.compile(rb"\\(U[0-9A-Fa-f]{8}|.)", re.DOTALL)
+# An escape of canonical N-Triples (or N-Triples at all) that json.dumps writes otherwise: upper-case hex
+# digits (json writes "\u001f"), DEL (json writes it as it is) and the 8-digit form JSON lacks.
+_ESCAPE = re.compile(rb"\\(u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|.)", re.DOTALL)
+
+
+def _json_escape(match: re.Match[bytes]) -> bytes:
+    escape = match.group(1)
+    if escape[:1] == b"U" or escape == b"u007F" or escape == b"u007f":
+        return json.dumps(chr(int(escape[1:], 16)), ensure_ascii=False)[1:-1].encode()
+    if escape[:1] == b"u":
+        return b"\\u" + escape[1:].lower()
+    return match.group(0)
 
 
 def _json_string(quoted: bytes) -> bytes:
-    """A canonical N-Triples quoted string as a JSON string: the same text, but for the 8-digit ``\\U``
-    escapes N-Triples allows and JSON lacks (never written canonically: kept for any other input)."""
-    if b"\\U" not in quoted:
+    """A canonical N-Triples quoted string as the JSON string json.dumps(ensure_ascii=False) writes: the same
+    text unless it holds a \\u or \\U escape."""
+    if b"\\u" not in quoted and b"\\U" not in quoted:
         return quoted
-    return _LONG_ESCAPE.sub(
-        lambda m: chr(int(m.group(1)[1:], 16)).encode() if m.group(1)[:1] == b"U" else m.group(0), quoted
-    )
+    return _ESCAPE.sub(_json_escape, quoted)
 
 
 def _value(term: bytes, compact: Compactor, indent: bytes) -> bytes:
     """One object term as the JSON value compaction gives, its inner lines indented one step past ``indent``."""
     first = term[:1]
     inner = indent + _INDENT
+    if term[:2] == b"<<":
+        raise InputError(f"JSON-LD cannot hold the RDF 1.2 triple term {term.decode()}")
     if first == b"<":
         return b'{\n%s"@id": "%s"\n%s}' % (inner, compact(term[1:-1]), indent)
     if first == b"_":
@@ -83,6 +104,17 @@ def _value(term: bytes, compact: Compactor, indent: bytes) -> bytes:
     if not rest:
         return lexical
     if rest[:1] == b"@":
+        language, _, direction = rest[1:].partition(b"--")
+        if direction:  # RDF 1.2 base direction: JSON-LD 1.1's @direction
+            return b'{\n%s"@direction": "%s",\n%s"@language": "%s",\n%s"@value": %s\n%s}' % (
+                inner,
+                direction,
+                inner,
+                language,
+                inner,
+                lexical,
+                indent,
+            )
         return b'{\n%s"@language": "%s",\n%s"@value": %s\n%s}' % (inner, rest[1:], inner, lexical, indent)
     datatype = rest[3:-1]  # ^^<...>
     if datatype == XSD_STRING:
@@ -126,13 +158,15 @@ def write(lines: Iterable[bytes], context: dict[str, object], output: IO[bytes])
     cached = compact.cache.get  # a million calls: the bound method saves a third of the lookups' time
     for line in lines:
         subject, predicate, rest = line.split(b" ", 2)
+        if subject[:2] == b"<<":
+            raise InputError(f"JSON-LD cannot hold the RDF 1.2 triple term subject of: {line.decode().rstrip()}")
         if subject != subject_term:
             if subject_term:
                 nodes.append((subject_key, _node(subject_key, props, types, compact)))
             subject_term, props, types = subject, {}, []
             subject_key = compact(subject[1:-1]) if subject[:1] == b"<" else subject
         term = rest[:-3]  # " .\n"
-        if predicate == _RDF_TYPE_TERM and term[:1] == b"<":
+        if predicate == _RDF_TYPE_TERM and term[:1] == b"<" and term[:2] != b"<<":
             iri = term[1:-1]
             types.append(cached(iri) or compact(iri))
             continue

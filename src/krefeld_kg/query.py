@@ -16,6 +16,7 @@ import csv
 import io
 import json
 import re
+import warnings
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -216,5 +217,9 @@ def load_release(release_dir: Path, cache_dir: Path | None = None) -> OxigraphEn
     if not dump.is_file():
         raise InputError("no built release here: run `krefeld-kg build` first", release_dir)
     if cache_dir is not None and dump.stat().st_size >= store_cache.MIN_BYTES:
-        return OxigraphEngine(store_cache.cached_store(dump, cache_dir))
+        try:
+            return OxigraphEngine(store_cache.cached_store(dump, cache_dir))
+        except InputError as exc:
+            # A full disk or a read-only cache must not stop the query: it only costs the parse.
+            warnings.warn(f"not using the store cache: {exc}", stacklevel=2)
     return OxigraphEngine.from_file(dump)

@@ -14,6 +14,7 @@ import hashlib
 import os
 import shutil
 import tempfile
+import time
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -32,7 +33,12 @@ def default_cache_dir() -> Path | None:
         return None
     if configured:
         return Path(configured)
-    root = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    root = os.environ.get("XDG_CACHE_HOME")
+    if not root:
+        try:
+            root = str(Path.home() / ".cache")
+        except RuntimeError:  # no home directory to cache in
+            return None
     return Path(root) / "krefeld-kg" / "stores"
 
 
@@ -46,15 +52,24 @@ def cached_store(dump: Path, cache_dir: Path) -> ox.Store:
         stat = dump.stat()
     except OSError as exc:
         raise InputError(f"cannot read the dump: {exc.strerror}", dump) from None
-    # The file's identity and version: a rebuilt release (new inode, size or time) gets a new store.
+    # The file's identity and version: a rebuilt release (new inode, size, time or checksum) gets a new store.
     family = cache_dir / _digest(dump.resolve())
-    version = family / _digest(stat.st_ino, stat.st_size, stat.st_mtime_ns)
+    version = family / _digest(stat.st_ino, stat.st_size, stat.st_mtime_ns, _listed_sha256(dump))
     if not (version / _COMPLETE).is_file():
         _build(dump, family, version)
     try:
         return ox.Store.read_only(str(version))
     except OSError as exc:
         raise InputError(f"cannot open the cached store: {exc} (delete it to rebuild)", version) from None
+
+
+def _listed_sha256(dump: Path) -> str:
+    """The dump's checksum as the release's SHA256SUMS lists it ("" if it does not)."""
+    try:
+        listing = (dump.parent / "SHA256SUMS").read_text(encoding="ascii", errors="replace")
+    except OSError:
+        return ""
+    return next((ln.split()[0] for ln in listing.splitlines() if ln.split()[1:] == [dump.name]), "")
 
 
 def _build(dump: Path, family: Path, version: Path) -> None:
@@ -77,11 +92,26 @@ def _build(dump: Path, family: Path, version: Path) -> None:
         except OSError:
             if not (version / _COMPLETE).is_file():  # not a concurrent build of the same version
                 raise
-        # Older versions of this dump are of no more use.
-        for other in family.iterdir():
-            if other != version and not other.name.startswith(".building-"):
-                shutil.rmtree(other, ignore_errors=True)
+        _evict(family, version)
     except OSError as exc:
         raise InputError(f"cannot build the store cache: {exc}", family) from None
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def _evict(family: Path, current: Path) -> None:
+    """Remove the stores of older versions of the dump and builds abandoned an hour ago (a killed process).
+    A store made after ``current`` stays: it may be of a newer dump, built by a process running beside us."""
+    built = (current / _COMPLETE).stat().st_mtime
+    for other in family.iterdir():
+        if other == current:
+            continue
+        try:
+            if other.name.startswith(".building-"):
+                stale = other.stat().st_mtime < time.time() - 3600
+            else:
+                stale = (other / _COMPLETE).stat().st_mtime < built
+        except OSError:
+            stale = not other.name.startswith(".building-")  # a version without its marker is incomplete
+        if stale:
+            shutil.rmtree(other, ignore_errors=True)

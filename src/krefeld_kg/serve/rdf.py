@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping
 import pyoxigraph as ox
 
 from .. import jsonld
+from ..errors import InputError
 from .formats import JSON_LD, N_TRIPLES, RDF_XML, TURTLE
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
@@ -58,8 +59,11 @@ def serialize(triples: list[ox.Triple], media_type: str, by_namespace: Mapping[s
         lines = (ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b"").splitlines(keepends=True)
         lines.sort()
         out = io.BytesIO()
-        jsonld.write(lines, dict(used_prefixes(triples, by_namespace)), out)
-        return out.getvalue()
+        try:
+            jsonld.write(lines, dict(used_prefixes(triples, by_namespace)), out)
+            return out.getvalue()
+        except InputError:
+            pass  # a triple term, say (a CONSTRUCT can make one): pyoxigraph's serialiser reports it its way
     fmt = RDF_FORMATS[media_type]
     prefixes = used_prefixes(triples, by_namespace) if media_type in (TURTLE, RDF_XML) else None
     return ox.serialize(triples, format=fmt, prefixes=prefixes) or b""

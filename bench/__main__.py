@@ -148,9 +148,11 @@ STAGES = (
     Stage("pipeline", "Pipeline.load: parse + derive + index", "ox-derive"),
     Stage("validate", "Pipeline.validate: SHACL core + SHACL-SPARQL + checks", "pyshacl-core"),
     Stage("validate-cli", "`krefeld-kg validate --data DIR`, cold", "pyshacl-cli", kind="cli"),
-    Stage("export-ttl", "export.turtle", "ox-dump-ttl"),
-    Stage("export-nt", "export.ntriples", "ox-dump-nt"),
-    Stage("export-jsonld", "export.jsonld", "ox-dump-jsonld"),
+    Stage("export-nt", "export.ntriples: the sorted N-Triples (the sort serves all three dumps)", "ox-dump-nt"),
+    Stage("export-ttl", "export.write_turtle from the sorted lines, as the build writes it", "ox-dump-ttl"),
+    Stage("export-jsonld", "export.write_jsonld from the sorted lines, as the build writes it", "ox-dump-jsonld"),
+    Stage("export-ttl-alone", "export.turtle(engine) on its own: dump, sort and Turtle", "ox-dump-ttl"),
+    Stage("export-jsonld-alone", "export.jsonld(engine) on its own: dump, sort and JSON-LD", "ox-dump-jsonld"),
     Stage("dumps", "export.write_dumps: the three dump files as the build writes them", "ox-dump-all"),
     Stage(
         "build-cli",
@@ -437,6 +439,13 @@ def _exponent(small: Run | None, large: Run | None, factor: float) -> str:
     return f"{math.log(large.time / small.time) / math.log(factor):.2f}"
 
 
+def _growth(h: Harness, small: tuple[str, int], large: tuple[str, int]) -> float:
+    """How much larger the large graph is: by the triples the generator wrote, not the nominal sizes (the
+    generator lands near, not on, its target: 933,427 against 101,689 is 9.18, not 10)."""
+    a, b = h.meta.get(small[0], {}).get("triples"), h.meta.get(large[0], {}).get("triples")
+    return b / a if a and b else large[1] / small[1]
+
+
 def table(h: Harness, sizes: list[tuple[str, int]]) -> str:
     lines = []
     head = "| stage | what |" + "".join(f" {label} time | {label} peak MB | {label} ×anchor |" for label, _ in sizes)
@@ -453,13 +462,13 @@ def table(h: Harness, sizes: list[tuple[str, int]]) -> str:
             anchor = h.results.get(label, {}).get(stage.anchor) if stage.anchor else None
             row += f" {_fmt_time(run)} | {_fmt_mb(run)} | {_ratio(run, anchor)} |"
         if len(sizes) >= 2:
-            (small_label, small_n), (large_label, large_n) = sizes[-2], sizes[-1]
+            (small_label, _small_n), (large_label, _large_n) = sizes[-2], sizes[-1]
             row += (
                 " "
                 + _exponent(
                     h.results.get(small_label, {}).get(stage.name),
                     h.results.get(large_label, {}).get(stage.name),
-                    large_n / small_n,
+                    _growth(h, sizes[-2], sizes[-1]),
                 )
                 + " |"
             )
@@ -531,6 +540,8 @@ def targets(h: Harness, sizes: list[tuple[str, int]]) -> str:
             ("export-ttl", "ox-dump-ttl"),
             ("export-nt", "ox-dump-nt"),
             ("export-jsonld", "ox-dump-jsonld"),
+            ("export-ttl-alone", "ox-dump-ttl"),
+            ("export-jsonld-alone", "ox-dump-jsonld"),
             ("dumps", "ox-dump-all"),
         ):
             e, a = get(label, name), get(label, anchor)
@@ -539,9 +550,10 @@ def targets(h: Harness, sizes: list[tuple[str, int]]) -> str:
                 shown = _ratio(e, a) or _fmt_time(e)
                 check(e.status == "ok" and ratio <= 3, f"{label}: {name} ≤ 3× pyoxigraph: {shown}")
     if len(sizes) >= 2:
-        (sl, sn), (ll, ln) = sizes[-2], sizes[-1]
+        (sl, _sn), (ll, _ln) = sizes[-2], sizes[-1]
+        factor = _growth(h, sizes[-2], sizes[-1])
         for name in ("load", "validate", "export-ttl", "export-nt", "export-jsonld", "dumps", "build-cli", "queries"):
-            e = _exponent(get(sl, name), get(ll, name), ln / sn)
+            e = _exponent(get(sl, name), get(ll, name), factor)
             if e:
                 check(float(e) <= 1.1, f"{name}: time exponent {sl}→{ll} ≤ 1.1: {e}")
     for label, entry in h.compare.items():

@@ -126,30 +126,51 @@ _SINGLE = b" " * 6  # a property's value, inside a @graph member
 _MANY = b" " * 8  # an element of a property's array
 
 
-def _node(subject: bytes, props: dict[bytes, list[bytes]], types: list[bytes], compact: Compactor) -> bytes:
+class _Renderer:
+    """Object terms to JSON values, with the values of IRIs and typed literals (sources, places, dates: the
+    same few thousand again and again) cached per indentation."""
+
+    def __init__(self, compact: Compactor) -> None:
+        self.compact = compact
+        self.caches: dict[bytes, dict[bytes, bytes]] = {_SINGLE: {}, _MANY: {}}
+
+    def __call__(self, term: bytes, indent: bytes) -> bytes:
+        last = term[-1:]
+        if last == b'"' and b"\\u" not in term and b"\\U" not in term:
+            return term  # a plain string: its N-Triples form is its JSON form
+        if last != b">":  # a language-tagged string or a blank node: rarely the same twice
+            return _value(term, self.compact, indent)
+        cache = self.caches[indent]
+        found = cache.get(term)
+        if found is None:
+            found = cache[term] = _value(term, self.compact, indent)
+        return found
+
+
+def _node(subject: bytes, props: dict[bytes, list[bytes]], types: list[bytes], render: _Renderer) -> bytes:
     """One ``@graph`` member at indentation 4, its keys sorted as ``json.dumps(sort_keys=True)`` sorts them.
     Keys and compact IRIs are unquoted here: IRIs hold no character JSON must escape."""
-    entries: list[tuple[bytes, list[bytes]]] = [(b"@id", [b'"%s"' % subject])]
+    entries: list[tuple[bytes, bytes]] = [(b"@id", b'      "@id": "%s"' % subject)]
     if types:
-        entries.append((b"@type", [b'"%s"' % t for t in types]))
-    entries.extend(
-        (key, [_value(t, compact, _SINGLE if len(terms) == 1 else _MANY) for t in terms])
-        for key, terms in props.items()
-    )
-    entries.sort()
-    out = []
-    for key, values in entries:
-        if len(values) == 1:
-            out.append(b'      "%s": %s' % (key, values[0]))
+        if len(types) == 1:
+            entries.append((b"@type", b'      "@type": "%s"' % types[0]))
         else:
-            out.append(b'      "%s": [\n        %s\n      ]' % (key, b",\n        ".join(values)))
-    return b"    {\n" + b",\n".join(out) + b"\n    }"
+            entries.append((b"@type", b'      "@type": [\n        "%s"\n      ]' % b'",\n        "'.join(types)))
+    for key, terms in props.items():
+        if len(terms) == 1:
+            entries.append((key, b'      "%s": %s' % (key, render(terms[0], _SINGLE))))
+        else:
+            values = b",\n        ".join([render(t, _MANY) for t in terms])
+            entries.append((key, b'      "%s": [\n        %s\n      ]' % (key, values)))
+    entries.sort()
+    return b"    {\n" + b",\n".join([text for _key, text in entries]) + b"\n    }"
 
 
 def write(lines: Iterable[bytes], context: dict[str, object], output: IO[bytes]) -> None:
     """Write the JSON-LD document of ``lines`` (canonical N-Triples, sorted, each ending in a newline) with
     ``context`` (the ``@context`` object: prefixes only) to ``output``."""
     compact = Compactor({p: ns for p, ns in context.items() if isinstance(ns, str)})
+    render = _Renderer(compact)
     nodes: list[tuple[bytes, bytes]] = []
     subject_term = b""
     subject_key = b""
@@ -162,7 +183,7 @@ def write(lines: Iterable[bytes], context: dict[str, object], output: IO[bytes])
             raise InputError(f"JSON-LD cannot hold the RDF 1.2 triple term subject of: {line.decode().rstrip()}")
         if subject != subject_term:
             if subject_term:
-                nodes.append((subject_key, _node(subject_key, props, types, compact)))
+                nodes.append((subject_key, _node(subject_key, props, types, render)))
             subject_term, props, types = subject, {}, []
             subject_key = compact(subject[1:-1]) if subject[:1] == b"<" else subject
         term = rest[:-3]  # " .\n"
@@ -176,7 +197,7 @@ def write(lines: Iterable[bytes], context: dict[str, object], output: IO[bytes])
             props[key] = values = []
         values.append(term)
     if subject_term:
-        nodes.append((subject_key, _node(subject_key, props, types, compact)))
+        nodes.append((subject_key, _node(subject_key, props, types, render)))
     nodes.sort()
     header = json.dumps({"@context": context}, ensure_ascii=False, indent=2, sort_keys=True)
     output.write(header[: header.rindex("}")].rstrip().encode() + b',\n  "@graph": ')
@@ -184,6 +205,8 @@ def write(lines: Iterable[bytes], context: dict[str, object], output: IO[bytes])
         output.write(b"[]\n}\n")
         return
     output.write(b"[\n")
-    for i, (_key, text) in enumerate(nodes):
-        output.write(b",\n" + text if i else text)
+    for start in range(0, len(nodes), 4096):
+        if start:
+            output.write(b",\n")
+        output.write(b",\n".join([text for _key, text in nodes[start : start + 4096]]))
     output.write(b"\n  ]\n}\n")

@@ -126,6 +126,16 @@ def test_compaction_takes_the_longest_namespace_and_leaves_what_would_misread() 
     assert compact(b"http://elsewhere.org/c") == b"http://elsewhere.org/c"
 
 
+def test_without_nested_namespaces_the_one_that_fits_is_used() -> None:
+    compact = jsonld.Compactor({"ex": "http://example.org/", "x": "urn:x:", "h": "http://example.org#"})
+    assert not compact.nested
+    assert compact(b"http://example.org/a/b#c") == b"ex:a/b#c"
+    assert compact(b"http://example.org#frag") == b"h:frag"
+    assert compact(b"urn:x:y:z") == b"x:y:z"
+    assert compact(b"http://example.org/") == b"http://example.org/"
+    assert compact(b"http://example.org///x") == b"http://example.org///x"
+
+
 def test_the_shortest_compact_iri_wins_as_in_json_ld_compaction() -> None:
     compact = jsonld.Compactor({"a": "http://example.org/", "longname": "http://example.org/ns/"})
     assert compact(b"http://example.org/ns/x") == b"a:ns/x"  # shorter than longname:x

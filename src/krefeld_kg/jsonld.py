@@ -34,20 +34,14 @@ class Compactor:
     def __init__(self, prefixes: dict[str, str]) -> None:
         self.by_namespace = {ns.encode(): p.encode() for p, ns in prefixes.items() if ns[-1:] and ns[-1] in _GEN_DELIMS}
         self.names = set(self.by_namespace.values())
-        delimiters = sorted({ns[-1:] for ns in self.by_namespace})
-        self.cuts = re.compile(b"[" + re.escape(b"".join(delimiters)) + b"]") if delimiters else None
+        self.delimiters = sorted({ns[-1:] for ns in self.by_namespace})
+        self.cuts = re.compile(b"[" + re.escape(b"".join(self.delimiters)) + b"]") if self.delimiters else None
+        # Only where one namespace lies inside another can two prefixes fit one IRI and need comparing.
+        self.nested = any(a != b and b.startswith(a) for a in self.by_namespace for b in self.by_namespace)
         self.cache: dict[bytes, bytes] = {}
 
     def compact(self, iri: bytes) -> bytes:
-        best = b""
-        if self.cuts is not None:
-            for match in self.cuts.finditer(iri, 0, len(iri) - 1):  # something must follow the namespace
-                cut = match.end()
-                prefix = self.by_namespace.get(iri[:cut])
-                if prefix is not None and not iri.startswith(b"//", cut):
-                    candidate = prefix + b":" + iri[cut:]
-                    if not best or (len(candidate), candidate) < (len(best), best):
-                        best = candidate
+        best = self._longest(iri) if not self.nested else self._shortest(iri)
         if best:
             return best
         scheme, colon, rest = iri.partition(b":")
@@ -57,6 +51,33 @@ class Compactor:
                 f"prefix {scheme.decode()!r} of the context"
             )
         return iri
+
+    def _longest(self, iri: bytes) -> bytes:
+        """With no namespace inside another, at most one matches: the first found cutting from the right."""
+        end = len(iri) - 1  # something must follow the namespace
+        while end > 0:
+            cut = -1
+            for delimiter in self.delimiters:
+                cut = max(cut, iri.rfind(delimiter, 0, end))
+            if cut < 0:
+                return b""
+            prefix = self.by_namespace.get(iri[: cut + 1])
+            if prefix is not None and not iri.startswith(b"//", cut + 1):
+                return prefix + b":" + iri[cut + 1 :]
+            end = cut
+        return b""
+
+    def _shortest(self, iri: bytes) -> bytes:
+        best = b""
+        assert self.cuts is not None
+        for match in self.cuts.finditer(iri, 0, len(iri) - 1):
+            cut = match.end()
+            prefix = self.by_namespace.get(iri[:cut])
+            if prefix is not None and not iri.startswith(b"//", cut):
+                candidate = prefix + b":" + iri[cut:]
+                if not best or (len(candidate), candidate) < (len(best), best):
+                    best = candidate
+        return best
 
     def __call__(self, iri: bytes) -> bytes:
         """``iri`` (without angle brackets, or as an N-Triples term with them) compacted, and cached."""
@@ -128,19 +149,23 @@ _MANY = b" " * 8  # an element of a property's array
 
 class _Renderer:
     """Object terms to JSON values, with the values of IRIs and typed literals (sources, places, dates: the
-    same few thousand again and again) cached per indentation."""
+    same few thousand again and again) cached per indentation, and language-tagged strings per node (the
+    derived skos:prefLabel repeats each rdfs:label)."""
 
     def __init__(self, compact: Compactor) -> None:
         self.compact = compact
         self.caches: dict[bytes, dict[bytes, bytes]] = {_SINGLE: {}, _MANY: {}}
+        self.node_caches: dict[bytes, dict[bytes, bytes]] = {_SINGLE: {}, _MANY: {}}
+
+    def next_node(self) -> None:
+        for cache in self.node_caches.values():
+            cache.clear()
 
     def __call__(self, term: bytes, indent: bytes) -> bytes:
         last = term[-1:]
         if last == b'"' and b"\\u" not in term and b"\\U" not in term:
             return term  # a plain string: its N-Triples form is its JSON form
-        if last != b">":  # a language-tagged string or a blank node: rarely the same twice
-            return _value(term, self.compact, indent)
-        cache = self.caches[indent]
+        cache = self.caches[indent] if last == b">" else self.node_caches[indent]
         found = cache.get(term)
         if found is None:
             found = cache[term] = _value(term, self.compact, indent)
@@ -150,6 +175,7 @@ class _Renderer:
 def _node(subject: bytes, props: dict[bytes, list[bytes]], types: list[bytes], render: _Renderer) -> bytes:
     """One ``@graph`` member at indentation 4, its keys sorted as ``json.dumps(sort_keys=True)`` sorts them.
     Keys and compact IRIs are unquoted here: IRIs hold no character JSON must escape."""
+    render.next_node()
     entries: list[tuple[bytes, bytes]] = [(b"@id", b'      "@id": "%s"' % subject)]
     if types:
         if len(types) == 1:
@@ -177,16 +203,22 @@ def write(lines: Iterable[bytes], context: dict[str, object], output: IO[bytes])
     props: dict[bytes, list[bytes]] = {}
     types: list[bytes] = []
     cached = compact.cache.get  # a million calls: the bound method saves a third of the lookups' time
+    subject_head = b"\0"  # "<subject> ": a line of the same subject starts with it
     for line in lines:
-        subject, predicate, rest = line.split(b" ", 2)
-        if subject[:2] == b"<<":
-            raise InputError(f"JSON-LD cannot hold the RDF 1.2 triple term subject of: {line.decode().rstrip()}")
-        if subject != subject_term:
+        if not line.startswith(subject_head):
             if subject_term:
                 nodes.append((subject_key, _node(subject_key, props, types, render)))
-            subject_term, props, types = subject, {}, []
-            subject_key = compact(subject[1:-1]) if subject[:1] == b"<" else subject
-        term = rest[:-3]  # " .\n"
+            if line[:2] == b"<<":
+                raise InputError(f"JSON-LD cannot hold the RDF 1.2 triple term subject of: {line.decode().rstrip()}")
+            subject_term = line[: line.index(b" ")]
+            subject_head = subject_term + b" "
+            props, types = {}, []
+            subject_key = compact(subject_term[1:-1]) if subject_term[:1] == b"<" else subject_term
+        # Only the predicate and the object are cut out of the line: the subject is known.
+        start = len(subject_head)
+        cut = line.index(b" ", start)
+        predicate = line[start:cut]
+        term = line[cut + 1 : -3]  # " .\n"
         if predicate == _RDF_TYPE_TERM and term[:1] == b"<" and term[:2] != b"<<":
             iri = term[1:-1]
             types.append(cached(iri) or compact(iri))

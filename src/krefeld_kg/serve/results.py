@@ -1,7 +1,8 @@
 """SELECT and ASK results as SPARQL 1.1 JSON, XML, CSV and TSV, written from pyoxigraph terms.
 
 pyoxigraph can serialise a result set itself, but only all of it: the row limit needs the rows one by one,
-so the four formats are written here. Runs inside the query workers, so it imports pyoxigraph and nothing
+so the four formats are written here for results over the limit (and for XML, CSV and TSV); SPARQL JSON
+within the limit, the common case of lookups, is pyoxigraph's own (``worker._native_json``). Runs inside the query workers, so it imports pyoxigraph and nothing
 heavier.
 """
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import re
 import signal
 import struct
 import sys
@@ -19,6 +20,7 @@ from typing import Any, BinaryIO
 
 import pyoxigraph as ox
 
+from .formats import SPARQL_JSON
 from .rdf import serialize
 from .results import write_boolean, write_solutions
 
@@ -56,11 +58,7 @@ def answer(store: ox.Store, job: QueryJob, namespaces: dict[str, str]) -> QueryA
     """Run ``job`` on ``store``; never raises for anything the query itself causes."""
     started = time.perf_counter()
     try:
-        result = store.query(
-            job.query,
-            default_graph=[ox.NamedNode(g) for g in job.default_graphs] or None,
-            named_graphs=[ox.NamedNode(g) for g in job.named_graphs] or None,
-        )
+        result = _run(store, job)
         if isinstance(result, ox.QueryBoolean):
             if job.solution_type is None:
                 return QueryFailure(406, "ASK results cannot be given in the requested format", "ASK")
@@ -69,6 +67,13 @@ def answer(store: ox.Store, job: QueryJob, namespaces: dict[str, str]) -> QueryA
         if isinstance(result, ox.QuerySolutions):
             if job.solution_type is None:
                 return QueryFailure(406, "SELECT results cannot be given in the requested format", "SELECT")
+            if job.solution_type == SPARQL_JSON and not _VOLATILE.search(job.query):
+                native = _native_json(store, job, result)
+                if native is not None:
+                    body, count = native
+                    return QueryAnswer("SELECT", SPARQL_JSON, body, count, False, time.perf_counter() - started)
+                result = _run(store, job)  # over the limit: the rows one by one, below
+                assert isinstance(result, ox.QuerySolutions)
             variables = [v.value for v in result.variables]
             # Solutions are computed lazily: taking one more than the limit is what tells truncation.
             rows = [tuple(solution) for solution in islice(result, job.row_limit + 1)]
@@ -87,6 +92,31 @@ def answer(store: ox.Store, job: QueryJob, namespaces: dict[str, str]) -> QueryA
         return QueryFailure(400, f"SPARQL syntax error: {exc}")
     except (OSError, ValueError, TypeError, RuntimeError) as exc:
         return QueryFailure(400, f"the query could not be evaluated: {exc}")
+
+
+def _run(store: ox.Store, job: QueryJob) -> Any:
+    return store.query(
+        job.query,
+        default_graph=[ox.NamedNode(g) for g in job.default_graphs] or None,
+        named_graphs=[ox.NamedNode(g) for g in job.named_graphs] or None,
+    )
+
+
+# Functions whose value changes from one evaluation to the next: such a query is evaluated once only.
+_VOLATILE = re.compile(r"\b(?:RAND|NOW|UUID|STRUUID|BNODE)\s*\(", re.IGNORECASE)
+
+
+def _native_json(store: ox.Store, job: QueryJob, result: ox.QuerySolutions) -> tuple[bytes, int] | None:
+    """SPARQL JSON written by pyoxigraph itself (a fifth of the time of writing it in Python: 110 against
+    572 µs for a 75-row lookup), when the results are within the row limit; None when they are not.
+    pyoxigraph serialises whole result sets only, so the solutions are counted first (without turning
+    their terms into Python objects) and the query, deterministic and read-only, is evaluated again."""
+    count = sum(1 for _ in islice(result, job.row_limit + 1))
+    if count > job.row_limit:
+        return None
+    again = _run(store, job)
+    body: bytes = again.serialize(format=ox.QueryResultsFormat.JSON)
+    return body, count
 
 
 def _read_frame(stream: BinaryIO) -> Any:

@@ -2,8 +2,8 @@
 
 pyoxigraph can serialise a result set itself, but only all of it: the row limit needs the rows one by one,
 so the four formats are written here for results over the limit (and for XML, CSV and TSV); SPARQL JSON
-within the limit, the common case of lookups, is pyoxigraph's own (``worker._native_json``). Runs inside the query workers, so it imports pyoxigraph and nothing
-heavier.
+within the limit, the common case of lookups, is pyoxigraph's own (``worker._native_json``). Runs inside the
+query workers, so it imports pyoxigraph and nothing heavier.
 """
 
 from __future__ import annotations

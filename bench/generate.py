@@ -36,6 +36,7 @@ import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 DEFAULT_BASE = "https://w3id.org/krefeld-kg/"
 SH = "http://www.w3.org/ns/shacl#"
@@ -836,6 +837,21 @@ class Plan:
     publishers: dict[str, str] = field(default_factory=dict)  # slug -> host
     defects: list[Defect] = field(default_factory=list)
 
+    def citing(self) -> tuple[list[Any], ...]:
+        """The groups of records that cite sources (every group but the sources and publishers)."""
+        return (
+            self.places,
+            self.orgs,
+            self.coops,
+            self.memberships,
+            self.counts,
+            self.twinnings,
+            self.relations,
+            self.events,
+            self.claims,
+            self.contacts,
+        )
+
 
 # --------------------------------------------------------------------------------------------------
 # Planning
@@ -1374,18 +1390,7 @@ class Planner:
             used.update(out)
             return out
 
-        for group in (
-            plan.places,
-            plan.orgs,
-            plan.coops,
-            plan.memberships,
-            plan.counts,
-            plan.twinnings,
-            plan.relations,
-            plan.events,
-            plan.claims,
-            plan.contacts,
-        ):
+        for group in plan.citing():
             for record in group:
                 record.sources = fix(record.sources)
         plan.sources = [s for s in plan.sources if s.slug in used]  # no orphan sources
@@ -1395,22 +1400,7 @@ class Planner:
     # defects ---------------------------------------------------------------------------------------
     def _defects(self, rate: float) -> None:
         rng, plan = self.rng, self.plan
-        resources = sum(
-            len(g)
-            for g in (
-                plan.places,
-                plan.orgs,
-                plan.coops,
-                plan.memberships,
-                plan.counts,
-                plan.twinnings,
-                plan.relations,
-                plan.events,
-                plan.claims,
-                plan.contacts,
-                plan.sources,
-            )
-        ) + len(plan.publishers)
+        resources = sum(len(g) for g in (*plan.citing(), plan.sources)) + len(plan.publishers)
         wanted = max(1, round(rate * resources))
         taken: set[str] = set()
 

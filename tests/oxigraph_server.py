@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -49,6 +50,22 @@ def wait_ready(process: subprocess.Popen[bytes] | None, url: str, timeout: float
             pass
         time.sleep(0.05)
     return False
+
+
+def stop_process(process: subprocess.Popen[bytes] | None, *, grace: float, group: bool = False) -> None:
+    """Terminate ``process`` and wait ``grace`` seconds; then kill it (its whole process group if ``group``:
+    a server started with ``start_new_session`` and its workers)."""
+    if process is None or process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        if group:
+            os.killpg(process.pid, signal.SIGKILL)
+        else:
+            process.kill()
+        process.wait(timeout=5)
 
 
 def oxigraph_executable() -> str | None:
@@ -107,14 +124,8 @@ class OxigraphServer:
         return wait_ready(self.process, self.url + "/", self.start_timeout)
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=5)
-        self.process = None
+        process, self.process = self.process, None
+        stop_process(process, grace=5)
 
     def __enter__(self) -> OxigraphServer:
         return self.start()

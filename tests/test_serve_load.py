@@ -18,7 +18,6 @@ import json
 import os
 import random
 import re
-import signal
 import statistics
 import subprocess
 import sys
@@ -31,7 +30,7 @@ from urllib.parse import urlencode, urlsplit
 
 import httpx
 
-from oxigraph_server import free_port, wait_ready
+from oxigraph_server import free_port, stop_process, wait_ready
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -120,14 +119,7 @@ class ServeProcess:
 
     def stop(self) -> None:
         process, self.process = self.process, None
-        if process is None or process.poll() is not None:
-            return
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)  # the group this test started: the server and its workers
-            process.wait(timeout=5)
+        stop_process(process, grace=15, group=True)  # the group this test started: the server and its workers
 
     def __enter__(self) -> ServeProcess:
         return self.start()

@@ -23,12 +23,10 @@ from . import export
 from .derive import derive_in_place
 from .engine import OxigraphEngine
 from .errors import InputError, NotConformant
-from .load import DATA_DIR, VOCABULARIES_FILE, SourceIndex, load_ontology, load_shapes, load_store
-from .namespaces import DEFAULT_BASE, all_prefixes
+from .load import DATA_DIR, VOCABULARIES_FILE, SourceIndex, bind_prefixes, load_ontology, load_shapes, load_store
+from .namespaces import DEFAULT_BASE
+from .release_files import DUMP_NAME, DUMPS, SUMS, format_sums
 from .validate import Report, validate
-
-DUMP_NAME = "krefeld-kg"
-DUMPS = (f"{DUMP_NAME}.ttl", f"{DUMP_NAME}.nt", f"{DUMP_NAME}.jsonld")
 
 
 @dataclass
@@ -64,10 +62,7 @@ class Pipeline:
     @cached_property
     def graph(self) -> Graph:
         """The derived graph as an rdflib Graph, converted on first use."""
-        graph = self.engine.to_graph()
-        for prefix, ns in all_prefixes(self.base).items():
-            graph.bind(prefix, ns, override=True, replace=True)
-        return graph
+        return bind_prefixes(self.engine.to_graph(), self.base)
 
     def validate(self, reference: bool = False) -> Report:
         """Shapes and checks on the derived graph; ``reference`` runs pySHACL for the core constraints."""
@@ -106,7 +101,7 @@ def build(out_dir: Path, data_dir: Path = DATA_DIR, base: str = DEFAULT_BASE) ->
         }
         sums = {name: sha for name, (_size, sha) in written.items()}
         sums.update({name: _sha256(data) for name, data in contents.items()})
-        contents["SHA256SUMS"] = "".join(f"{sums[name]}  {name}\n" for name in sorted(sums)).encode("ascii")
+        contents[SUMS] = format_sums(sums)
         for name, data in contents.items():
             _write_synced(staging / name, data)
         _swap(staging, out_dir)

@@ -84,12 +84,8 @@ def build(out_dir: Path, data_dir: Path, base: str) -> None:
     JSON-LD context, DCAT-AP.de catalogue, validation report and SHA256SUMS. A failing build leaves an
     existing release untouched."""
     from .build import build as build_release
-    from .namespaces import InvalidIRI
 
-    try:
-        release = build_release(out_dir, data_dir, base)
-    except InvalidIRI as exc:
-        raise click.BadParameter(str(exc), param_hint="--base") from None
+    release = build_release(out_dir, data_dir, base)
     files = sorted(p.name for p in release.directory.iterdir())
     click.echo(f"built {_relative(str(release.directory))}/: {len(release.engine)} triples, {len(files)} files")
     for name in files:
@@ -114,12 +110,8 @@ def validate(fmt: str, reference: bool, data_dir: Path, base: str) -> None:
     Each violation names the focus node, the path, the message, and the data file and line where the
     resource is written. Exit 0 if conformant, 1 if not, 2 if the input cannot be read."""
     from .build import Pipeline
-    from .namespaces import InvalidIRI
 
-    try:
-        pipeline = Pipeline.load(data_dir, base)
-    except InvalidIRI as exc:
-        raise click.BadParameter(str(exc), param_hint="--base") from None
+    pipeline = Pipeline.load(data_dir, base)
     report = pipeline.validate(reference=reference)
     if fmt == "json":
         click.echo(_relativise(report.to_json()))

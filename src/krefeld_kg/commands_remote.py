@@ -28,16 +28,14 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from .options import release_option
+from .defaults import DEFAULT_BASE, PASSWORD_ENV, TOKEN_ENV, WIKIDATA_ENDPOINT
+from .options import base_option, release_option
 
 if TYPE_CHECKING:
     from .remote import RemoteEngine
 
 F = TypeVar("F", bound=Callable[..., Any])
 EXIT_VERIFY, EXIT_INPUT = 1, 2
-DEFAULT_BASE = "https://w3id.org/krefeld-kg/"  # mirrors namespaces.DEFAULT_BASE without importing rdflib
-WIKIDATA_ENDPOINT = "https://query.wikidata.org/sparql"  # mirrors remote.WIKIDATA_ENDPOINT
-TOKEN_ENV, PASSWORD_ENV = "KREFELD_KG_TOKEN", "KREFELD_KG_PASSWORD"  # mirror remote.TOKEN_ENV / PASSWORD_ENV
 
 
 def _errors(func: F) -> F:
@@ -279,9 +277,7 @@ def publish(
 )
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
 @release_option
-@click.option(
-    "--base", default=DEFAULT_BASE, show_default=True, envvar="KREFELD_KG_BASE", help="Base IRI of resource IRIs."
-)
+@base_option
 @click.option(
     "--batch-size", type=click.IntRange(1, 500), default=100, show_default=True, help="Wikidata items per VALUES query."
 )

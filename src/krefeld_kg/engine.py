@@ -163,14 +163,6 @@ class OxigraphEngine:
             raise QueryError("expected a CONSTRUCT or DESCRIBE query")
         return list(_triples(result))
 
-    def query_kind(self, query: str) -> str:
-        result = self._run(query, None)
-        if isinstance(result, ox.QuerySolutions):
-            return "SELECT"
-        if isinstance(result, ox.QueryBoolean):
-            return "ASK"
-        return "CONSTRUCT"
-
 
 def _triples(result: Iterable[ox.Triple]) -> Iterator[Triple]:
     for t in result:

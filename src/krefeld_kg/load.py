@@ -28,11 +28,15 @@ CONTEXT_FILE = ONTOLOGY_DIR / "context.jsonld"
 RULES_DIR = ONTOLOGY_DIR / "rules"
 
 
-def new_graph(base: str = DEFAULT_BASE) -> Graph:
-    g = Graph(bind_namespaces="none")
+def bind_prefixes(graph: Graph, base: str = DEFAULT_BASE) -> Graph:
+    """``graph`` with every project prefix bound (for readable Turtle)."""
     for prefix, ns in all_prefixes(base).items():
-        g.bind(prefix, ns, override=True, replace=True)
-    return g
+        graph.bind(prefix, ns, override=True, replace=True)
+    return graph
+
+
+def new_graph(base: str = DEFAULT_BASE) -> Graph:
+    return bind_prefixes(Graph(bind_namespaces="none"), base)
 
 
 def parse_turtle(path: Path, graph: Graph, base: str) -> None:
@@ -76,10 +80,7 @@ def load_store(data_dir: Path = DATA_DIR, base: str = DEFAULT_BASE, extra: tuple
 
 def load_data(data_dir: Path = DATA_DIR, base: str = DEFAULT_BASE) -> Graph:
     """The union of every ``*.ttl`` file in ``data_dir``, IRIs resolved against ``base``, as an rdflib Graph."""
-    graph = load_store(data_dir, base).to_graph()
-    for prefix, ns in all_prefixes(base).items():
-        graph.bind(prefix, ns, override=True, replace=True)
-    return graph
+    return bind_prefixes(load_store(data_dir, base).to_graph(), base)
 
 
 def load_ontology(base: str = DEFAULT_BASE) -> Graph:

@@ -1,4 +1,5 @@
-"""Every namespace, the default base IRI and the IRI pattern of resources: spelled here and nowhere else."""
+"""Every namespace and the IRI pattern of resources: spelled here and nowhere else (the default base IRI in
+defaults.py, which the CLI reads without importing rdflib)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from pathlib import Path
 from rdflib import Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, ORG, OWL, PROV, RDF, RDFS, SH, SKOS, TIME, VOID, XSD
 
-DEFAULT_BASE = "https://w3id.org/krefeld-kg/"
+from .defaults import DEFAULT_BASE as DEFAULT_BASE
 
 ONTOLOGY_IRI = "https://w3id.org/krefeld-kg/ontology"
 KKG = Namespace(ONTOLOGY_IRI + "#")
@@ -25,7 +26,6 @@ SPDX = Namespace("http://spdx.org/rdf/terms#")
 DCATDE = Namespace("http://dcat-ap.de/def/dcatde/")
 DCATAP = Namespace("http://data.europa.eu/r5r/")
 WD = Namespace("http://www.wikidata.org/entity/")
-GEONAMES = "https://sws.geonames.org/"
 
 #: The {type} segments of resource IRIs and the prefix the edit files use for each.
 RESOURCE_TYPES: dict[str, str] = {
@@ -109,6 +109,28 @@ def resource_prefixes(base: str) -> dict[str, str]:
 
 def all_prefixes(base: str) -> dict[str, str]:
     return {**resource_prefixes(base), **VOCAB_PREFIXES}
+
+
+def namespace_prefixes(base: str) -> dict[str, str]:
+    """Namespace → prefix, the other way round from ``all_prefixes``."""
+    return {namespace: prefix for prefix, namespace in all_prefixes(base).items()}
+
+
+def prefixes_longest_first(base: str) -> list[tuple[str, str]]:
+    """(prefix, namespace) with the longest namespace first, so the first that fits an IRI is the best."""
+    return sorted(all_prefixes(base).items(), key=lambda item: -len(item[1]))
+
+
+_LOCAL_NAME = re.compile(r"^[\w.-]*$")
+
+
+def curie(iri: str, prefixes: list[tuple[str, str]]) -> str | None:
+    """``prefix:local`` for ``iri`` with the first of ``prefixes`` (see ``prefixes_longest_first``) whose
+    namespace it starts with and whose rest is a plain local name; None if there is none."""
+    for prefix, ns in prefixes:
+        if iri.startswith(ns) and _LOCAL_NAME.match(iri[len(ns) :]):
+            return f"{prefix}:{iri[len(ns) :]}"
+    return None
 
 
 def parse_resource_iri(base: str, iri: str) -> tuple[str, str] | None:

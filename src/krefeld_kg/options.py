@@ -9,11 +9,28 @@ from pathlib import Path
 
 import click
 
-DEFAULT_BASE = "https://w3id.org/krefeld-kg/"  # mirrors namespaces.DEFAULT_BASE without importing rdflib
+from .defaults import DEFAULT_BASE
+
 ROOT = Path(__file__).resolve().parents[2]
 
+
+def _checked_base(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
+    # Checked here, once for every command that takes --base (exit 2), not by each command around its call.
+    from .namespaces import InvalidIRI, check_base
+
+    try:
+        return check_base(value)
+    except InvalidIRI as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
 base_option = click.option(
-    "--base", default=DEFAULT_BASE, show_default=True, envvar="KREFELD_KG_BASE", help="Base IRI of resource IRIs."
+    "--base",
+    default=DEFAULT_BASE,
+    show_default=True,
+    envvar="KREFELD_KG_BASE",
+    callback=_checked_base,
+    help="Base IRI of resource IRIs.",
 )
 data_option = click.option(
     "--data",

@@ -23,7 +23,6 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from .build import DUMP_NAME
 from .errors import InputError, KrefeldKGError
 from .publish_graph_store import NT as NT
 from .publish_graph_store import GraphStore as GraphStore
@@ -32,6 +31,7 @@ from .publish_verify import SAMPLE_SIZE as SAMPLE_SIZE
 from .publish_verify import Check as Check
 from .publish_verify import gsp_check, sparql_check
 from .publish_verify import sample as sample
+from .release_files import NTRIPLES, SUMS, read_sums
 from .remote import Credentials, RemoteEngine, RemoteError, RetryPolicy
 
 
@@ -89,16 +89,13 @@ def dataset_iri(release_dir: Path) -> str:
 
 def read_release(release_dir: Path, graph: str | None = None) -> ReleaseData:
     """Read and check a built release: the dump must match SHA256SUMS and parse as N-Triples."""
-    dump = release_dir / f"{DUMP_NAME}.nt"
+    dump = release_dir / NTRIPLES
     if not dump.is_file():
         raise InputError("no built release here: run `krefeld-kg build` first", release_dir)
     data = dump.read_bytes()
-    sums = release_dir / "SHA256SUMS"
+    sums = release_dir / SUMS
     if sums.is_file():
-        listed: dict[str, str] = {}
-        for line in sums.read_text("ascii").splitlines():
-            digest, _, name = line.strip().partition("  ")
-            listed[name] = digest
+        listed = read_sums(sums)
         if dump.name in listed and listed[dump.name] != hashlib.sha256(data).hexdigest():
             raise InputError(f"{dump.name} does not match SHA256SUMS: the release is damaged, rebuild it", release_dir)
     try:

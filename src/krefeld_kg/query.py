@@ -29,7 +29,8 @@ from rdflib.term import Node
 from . import store_cache
 from .engine import Engine, OxigraphEngine, Table
 from .errors import InputError
-from .namespaces import DEFAULT_BASE, all_prefixes, project_root
+from .namespaces import DEFAULT_BASE, all_prefixes, curie, prefixes_longest_first, project_root
+from .release_files import NTRIPLES
 
 QUERIES_DIR = project_root() / "queries"
 PARAM_TYPES = ("iri", "string", "xsd:date", "xsd:gYear", "xsd:integer")
@@ -157,10 +158,7 @@ def _compact(term: Node | None, prefixes: list[tuple[str, str]]) -> str:
     if term is None:
         return ""
     if isinstance(term, URIRef):
-        for prefix, ns in prefixes:
-            if term.startswith(ns) and re.match(r"^[\w.-]*$", term[len(ns) :]):
-                return f"{prefix}:{term[len(ns) :]}"
-        return str(term)
+        return curie(str(term), prefixes) or str(term)
     return str(term)
 
 
@@ -200,7 +198,7 @@ def render(table: Table, fmt: str, base: str = DEFAULT_BASE) -> str:
         lines += ["\t".join("" if t is None else t.n3() for t in row) for row in table.rows]
         return "\n".join(lines) + "\n"
     if fmt == "table":
-        prefixes = sorted(all_prefixes(base).items(), key=lambda item: -len(item[1]))
+        prefixes = prefixes_longest_first(base)
         cells = [[_compact(t, prefixes) for t in row] for row in table.rows]
         widths = [max([len(v)] + [len(r[i]) for r in cells]) for i, v in enumerate(table.variables)]
         head = "  ".join(v.ljust(w) for v, w in zip(table.variables, widths, strict=True)).rstrip()
@@ -213,7 +211,7 @@ def render(table: Table, fmt: str, base: str = DEFAULT_BASE) -> str:
 def load_release(release_dir: Path, cache_dir: Path | None = None) -> OxigraphEngine:
     """An embedded engine holding the published graph of a built release (its N-Triples dump): parsed into
     memory, or, for a large dump with a ``cache_dir``, a store kept there (see krefeld_kg.store_cache)."""
-    dump = release_dir / "krefeld-kg.nt"
+    dump = release_dir / NTRIPLES
     if not dump.is_file():
         raise InputError("no built release here: run `krefeld-kg build` first", release_dir)
     if cache_dir is not None and dump.stat().st_size >= store_cache.MIN_BYTES:

@@ -25,7 +25,7 @@ from rdflib.namespace import ORG, OWL, RDFS
 from rdflib.term import Node
 
 from .engine import Engine
-from .namespaces import DEFAULT_BASE, KKG, SCHEMA, WD, all_prefixes
+from .namespaces import DEFAULT_BASE, KKG, SCHEMA, WD, curie, prefixes_longest_first
 from .reconcile_dates import our_precision as our_precision
 from .reconcile_dates import same_date as same_date
 from .reconcile_dates import show as show
@@ -164,7 +164,7 @@ SELECT ?item ?label WHERE {{
 class _Ours:
     def __init__(self, engine: Engine, base: str) -> None:
         self.engine = engine
-        self.prefixes = sorted(all_prefixes(base).items(), key=lambda item: -len(item[1]))
+        self.prefixes = prefixes_longest_first(base)
         self.links: dict[str, str] = {}
         for x, q in self.rows(f'SELECT ?x ?q WHERE {{ ?x owl:sameAs ?q FILTER (STRSTARTS(STR(?q), "{WD}")) }}'):
             if q is not None and (code := qid(q)) and str(x) not in self.links:
@@ -175,10 +175,10 @@ class _Ours:
         return self.engine.select(_PREFIXES + "\n" + query).rows
 
     def name(self, iri: str) -> str:
-        for prefix, ns in self.prefixes:
-            if iri.startswith(ns) and re.match(r"^[\w.-]*$", iri[len(ns) :]):
-                return f"{prefix}:{iri[len(ns) :]}" + (f" ({self.links[iri]})" if iri in self.links else "")
-        return iri
+        short = curie(iri, self.prefixes)
+        if short is None:
+            return iri
+        return short + (f" ({self.links[iri]})" if iri in self.links else "")
 
 
 Pairs = dict[tuple[str, str], tuple[list[Node], list[Node]]]  # (subject QID, object QID) → (starts, ends) here

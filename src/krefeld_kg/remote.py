@@ -29,14 +29,12 @@ from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import XSD
 from rdflib.term import Node
 
+from .defaults import TOKEN_ENV
 from .engine import QueryError, Table, Triple, from_ox
 from .errors import InputError
 from .namespaces import DEFAULT_BASE
 
 T = TypeVar("T")
-TOKEN_ENV = "KREFELD_KG_TOKEN"
-PASSWORD_ENV = "KREFELD_KG_PASSWORD"
-WIKIDATA_ENDPOINT = "https://query.wikidata.org/sparql"
 JSON_RESULTS = "application/sparql-results+json"
 RDF_ACCEPT = "application/n-triples, text/turtle;q=0.9, application/rdf+xml;q=0.5"
 
@@ -378,10 +376,6 @@ class RemoteEngine:
     def query_kind(self, query: str) -> str:
         form = query_form(query)
         return "CONSTRUCT" if form == "DESCRIBE" else form
-
-    def raw(self, query: str, accept: str) -> tuple[bytes, str]:
-        """Send a query as it is and return the body and Content-Type (for proxying a /sparql endpoint)."""
-        return self._send(query, accept)
 
     def update(self, text: str) -> None:
         """Run a SPARQL Update request on the update endpoint."""

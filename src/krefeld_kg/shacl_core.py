@@ -112,6 +112,11 @@ def _pyshacl_results(compiler: Compiler, unsupported: set[Node], data: Graph) ->
     _conforms, report, text = pyshacl_validate(data, shacl_graph=reduced, inference="none", abort_on_first=False)
     if not isinstance(report, Graph):
         raise InputError(f"the shapes cannot be applied: {text}")
+    return read_report(report)
+
+
+def read_report(report: Graph) -> set[CoreResult]:
+    """The results of a pySHACL validation report (its own, not the nested sh:detail ones)."""
     found = set()
     for r in report.objects(None, SH.result):
         focus, component, shape = (

@@ -20,6 +20,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from .errors import InputError
+from .release_files import SUMS, read_sums
 
 #: below this size (about 80,000 triples) parsing the dump is faster than opening a store
 MIN_BYTES = 16 * 1024 * 1024
@@ -66,10 +67,9 @@ def cached_store(dump: Path, cache_dir: Path) -> ox.Store:
 def _listed_sha256(dump: Path) -> str:
     """The dump's checksum as the release's SHA256SUMS lists it ("" if it does not)."""
     try:
-        listing = (dump.parent / "SHA256SUMS").read_text(encoding="ascii", errors="replace")
-    except OSError:
+        return read_sums(dump.parent / SUMS).get(dump.name, "")
+    except InputError:  # no list (or none readable): the file's identity alone keys the store
         return ""
-    return next((ln.split()[0] for ln in listing.splitlines() if ln.split()[1:] == [dump.name]), "")
 
 
 def _build(dump: Path, family: Path, version: Path) -> None:

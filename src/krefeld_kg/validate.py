@@ -17,8 +17,8 @@ from rdflib.term import Node
 from .engine import OxigraphEngine
 from .errors import InputError
 from .load import SHAPES_FILE, SourceIndex
-from .namespaces import DEFAULT_BASE, all_prefixes, project_root
-from .shacl_core import core_violations, validate_core
+from .namespaces import DEFAULT_BASE, prefixes_longest_first, project_root
+from .shacl_core import core_violations, read_report, validate_core
 from .sparql_constraints import SparqlConstraint, evaluate, split
 
 CHECKS_DIR = project_root() / "queries" / "checks"
@@ -62,7 +62,7 @@ class Report:
     def to_text(self, base: str = DEFAULT_BASE) -> str:
         if self.conforms:
             return f"conforms: {self.shapes_run} shapes and {self.checks_run} violation checks, no violations\n"
-        prefixes = sorted(all_prefixes(base).items(), key=lambda item: -len(item[1]))
+        prefixes = prefixes_longest_first(base)
         lines = [f"{len(self.violations)} violation(s):"]
         for v in self.violations:
             where = f"{v.file}:{v.line}: " if v.file else ""
@@ -125,26 +125,7 @@ def shacl_violations(data: Graph, shapes: Graph) -> list[Violation]:
     )
     if not isinstance(results, Graph):  # pySHACL reports a broken shapes graph in place of results
         raise InputError(f"the shapes cannot be applied: {_text_report}", SHAPES_FILE)
-    found = []
-    # Only the report's own results: nested sh:detail results repeat them.
-    for result in results.objects(None, SH.result):
-        severity = results.value(result, SH.resultSeverity)
-        shape = results.value(result, SH.sourceShape)
-        message = results.value(result, SH.resultMessage)
-        found.append(
-            Violation(
-                focus=str(results.value(result, SH.focusNode)),
-                message=str(message) if message is not None else "breaks a shape",
-                path=_text(results.value(result, SH.resultPath))
-                if not isinstance(results.value(result, SH.resultPath), BNode)
-                else None,
-                value=_text(results.value(result, SH.value)),
-                severity=str(severity).rsplit("#", 1)[-1] if severity else "Violation",
-                component=_text(results.value(result, SH.sourceConstraintComponent)),
-                shape=None if isinstance(shape, BNode) else _text(shape),
-            )
-        )
-    return found
+    return core_violations(read_report(results))
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,7 @@ from starlette.routing import Route
 
 from .. import query as catalogue_module
 from ..errors import InputError
-from ..namespaces import all_prefixes
+from ..namespaces import namespace_prefixes
 from . import i18n
 from .backend import Backend, Unavailable
 from .embedded import EmbeddedBackend
@@ -44,7 +44,7 @@ from .linkeddata import LinkedData
 from .negotiate import negotiate
 from .pages import Example, Pages
 from .pool import default_size
-from .release import CATALOG, open_release
+from .release import CATALOG, Release, open_release
 from .screen import with_values
 from .site import CACHE_CONTROL, Settings, Site
 from .sparql import SparqlEndpoint
@@ -69,7 +69,7 @@ STATIC_TYPES = {"css": "text/css; charset=utf-8", "js": "text/javascript; charse
 
 
 def create_app(
-    release_dir: Path,
+    release_dir: Path | Release,
     base_url: str | None = None,
     *,
     timeout: float = 10.0,
@@ -84,12 +84,17 @@ def create_app(
     (default: the one it was built with). Raises InputError for a missing or damaged release."""
     if row_limit < 1 or max_request_bytes < 1:
         raise InputError("the row limit and the request size limit must be positive")
-    release = open_release(release_dir, base_url)
+    release = release_dir if isinstance(release_dir, Release) else open_release(release_dir, base_url)
+    release_dir = release.directory
     settings = Settings(timeout, row_limit, max_request_bytes, workers or default_size(), memory_limit, cache_bytes)
-    namespaces = {namespace: prefix for prefix, namespace in all_prefixes(release.base).items()}
+    namespaces = namespace_prefixes(release.base)
     if backend is None:
         backend = EmbeddedBackend(
-            release_dir, workers=settings.workers, timeout=timeout, namespaces=namespaces, memory_limit=memory_limit
+            release_dir,
+            workers=settings.workers,
+            timeout=timeout,
+            namespaces=namespaces,
+            memory_limit=settings.memory_limit,
         )
     index = GraphIndex.build(backend, release.base, release_dir / "ontology.ttl")
     pages = Pages(release, index, backend, {"timeout": timeout, "rows": row_limit})

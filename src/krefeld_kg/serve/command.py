@@ -97,14 +97,16 @@ def serve(
 
     from ..errors import InputError
     from .app import create_app
+    from .release import open_release
 
     try:
+        release = open_release(release_dir, base_url)  # read and checked once, for the backend and the app
         backend = None
         if endpoint:
             from .remote_backend import connect
 
             backend = connect(
-                release_dir,
+                release,
                 endpoint,
                 base_url=base_url,
                 graph=graph,
@@ -114,7 +116,7 @@ def serve(
                 concurrency=workers,
             )
         app = create_app(
-            release_dir,
+            release,
             base_url,
             timeout=timeout,
             row_limit=row_limit,

@@ -14,6 +14,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from ..query import load_release
+from ..release_files import NTRIPLES as DUMP
 from .backend import QueryAnswer, QueryJob, QueryRejected, Term
 from .pool import QueryPool
 from .screen import is_lookup
@@ -41,7 +42,7 @@ class EmbeddedBackend:
         self.namespaces = namespaces
         self.inline = len(self.store) <= INLINE_MAX_TRIPLES
         self.pool = QueryPool(
-            release_dir / "krefeld-kg.nt",
+            release_dir / DUMP,
             size=workers,
             timeout=timeout,
             namespaces=namespaces,

@@ -11,7 +11,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ..namespaces import RESOURCE_TYPES, InvalidIRI, all_prefixes, resource_iri
+from ..namespaces import RESOURCE_TYPES, InvalidIRI, namespace_prefixes, resource_iri
 from . import i18n
 from .cache import Entry
 from .describe import describe
@@ -24,7 +24,7 @@ from .site import CACHE_CONTROL, Site
 class LinkedData:
     def __init__(self, site: Site) -> None:
         self.site = site
-        self.namespaces = {namespace: prefix for prefix, namespace in all_prefixes(site.index.base).items()}
+        self.namespaces = namespace_prefixes(site.index.base)
 
     def _iri(self, type_: str, slug: str) -> str | None:
         try:

@@ -19,6 +19,7 @@ from markupsafe import Markup
 from rdflib.namespace import DCTERMS, RDFS, XSD
 
 from ..namespaces import KKG, parse_resource_iri
+from ..release_files import DUMPS
 from . import i18n
 from .backend import Backend
 from .describe import Description
@@ -232,7 +233,7 @@ def _coordinates(position: tuple[float, float], lang: str) -> str:
     )
 
 
-_DUMPS = ("krefeld-kg.ttl", "krefeld-kg.nt", "krefeld-kg.jsonld")
+_DUMPS = DUMPS
 _DEFAULT_QUERY = (
     f"PREFIX rdfs: <{RDFS}>\n\nSELECT ?resource ?label WHERE {{\n  ?resource rdfs:label ?label .\n}}\nLIMIT 20\n"
 )

@@ -18,10 +18,10 @@ from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF
 from ..errors import InputError
 from ..export import MEDIA_TYPES
 from ..namespaces import DCATDE, DEFAULT_BASE, SPDX, InvalidIRI, check_base
+from ..release_files import NTRIPLES as DUMP
+from ..release_files import SUMS
 from .rdf import value_of
 
-SUMS = "SHA256SUMS"
-DUMP = "krefeld-kg.nt"
 CATALOG = "catalog.ttl"
 _CATALOG_IRI = re.compile(r"^(https?://.*/)id/catalog/[a-z0-9-]+$")
 

@@ -44,6 +44,7 @@ from ..errors import InputError
 from ..remote import USER_AGENT, Credentials, RemoteError, RetryPolicy, http_error, query_form, with_retries
 from .backend import QueryAnswer, QueryJob, QueryRejected, Term, Unavailable
 from .formats import TSV
+from .release import Release, open_release
 from .remote_answer import LINE_FORMATS, ResultTooLarge, query_answer, read_body, read_some
 from .remote_answer import MAX_RESULT_BYTES as MAX_RESULT_BYTES
 from .remote_connection import RemoteStats as RemoteStats
@@ -53,10 +54,7 @@ from .remote_sparql import GRAPH_ACCEPT as GRAPH_ACCEPT
 from .remote_sparql import LOOKUP_BATCH as LOOKUP_BATCH
 from .remote_sparql import LOOKUP_TIMEOUT as LOOKUP_TIMEOUT
 from .remote_sparql import PREFETCH_LIMIT as PREFETCH_LIMIT
-from .remote_sparql import PROBE_INTERVAL as PROBE_INTERVAL
-from .remote_sparql import PROBE_TIMEOUT as PROBE_TIMEOUT
 from .remote_sparql import SOLUTIONS_ACCEPT as SOLUTIONS_ACCEPT
-from .remote_sparql import StoreFailure as StoreFailure
 from .remote_sparql import batches, classify_failure, iri_ref, parse_rows, string_literal
 from .remote_sparql import canonical as canonical
 
@@ -337,7 +335,7 @@ class RemoteBackend(StoreConnection):
 
 
 def connect(
-    release_dir: Path,
+    release_dir: Path | Release,
     endpoint: str,
     *,
     base_url: str | None = None,
@@ -348,20 +346,20 @@ def connect(
     concurrency: int | None = None,
 ) -> RemoteBackend:
     """The backend for ``serve --endpoint``: options as ``query --endpoint`` reads them (``remote_engine``), the
-    graph by default the release's dataset IRI (where `publish` loads it), checked to hold triples."""
+    graph by default the release's dataset IRI (where `publish` loads it), checked to hold triples. The release
+    may come already opened (``open_release``), as `serve` does to read and check it once."""
     from ..commands_remote import remote_engine
-    from ..namespaces import all_prefixes
+    from ..namespaces import namespace_prefixes
     from ..publish import dataset_iri
-    from .release import open_release
 
-    release = open_release(release_dir, base_url)
-    engine = remote_engine(endpoint, graph or dataset_iri(release_dir), release.base, user, password, timeout)
+    release = release_dir if isinstance(release_dir, Release) else open_release(release_dir, base_url)
+    engine = remote_engine(endpoint, graph or dataset_iri(release.directory), release.base, user, password, timeout)
     with release.dump.open("rb") as dump:
         triples = sum(1 for line in dump if line.strip() and not line.startswith(b"#"))
     backend = RemoteBackend(
         engine.endpoint,
         graph=engine.default_graph,
-        namespaces={namespace: prefix for prefix, namespace in all_prefixes(release.base).items()},
+        namespaces=namespace_prefixes(release.base),
         credentials=engine.credentials,
         timeout=timeout,
         startup=engine.policy,

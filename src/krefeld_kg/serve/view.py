@@ -13,7 +13,7 @@ import pyoxigraph as ox
 from markupsafe import Markup, escape
 from rdflib.namespace import DCTERMS, FOAF, ORG, OWL, PROV, RDF, RDFS, SKOS, XSD
 
-from ..namespaces import GEO, KKG, ONTOLOGY_IRI, SCHEMA, all_prefixes, parse_resource_iri
+from ..namespaces import GEO, KKG, ONTOLOGY_IRI, SCHEMA, parse_resource_iri, prefixes_longest_first
 from . import i18n
 from .index import GraphIndex
 from .rdf import value_of
@@ -141,7 +141,7 @@ class Context:
     _prefixes: list[tuple[str, str]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self._prefixes = sorted(all_prefixes(self.index.base).items(), key=lambda item: -len(item[1]))
+        self._prefixes = prefixes_longest_first(self.index.base)
 
     @property
     def query(self) -> str:

@@ -11,7 +11,16 @@ from collections.abc import Callable, Iterator
 import pyoxigraph as ox
 
 from .errors import InputError
-from .remote import USER_AGENT, Credentials, RemoteError, RetryPolicy, classify, http_error, with_retries
+from .remote import (
+    USER_AGENT,
+    Credentials,
+    RemoteError,
+    RetryPolicy,
+    classify,
+    http_error,
+    response_error,
+    with_retries,
+)
 
 Progress = Callable[[int, int], None]
 NT = "application/n-triples"
@@ -64,13 +73,7 @@ class GraphStore:
                 raise classify(exc, self.url, timeout) from None
             self.server = response.headers.get("Server", self.server)
             if response.status_code >= 400 and response.status_code != 404:
-                raise http_error(
-                    response.status_code,
-                    response.reason_phrase,
-                    response.content,
-                    self.url,
-                    response.headers.get("Retry-After"),
-                )
+                raise response_error(response, self.url)
             if response.status_code == 404 and method == "PUT":
                 raise http_error(404, response.reason_phrase, response.content, self.url)
             return response.status_code, response.content, response.headers.get("Content-Type", "")

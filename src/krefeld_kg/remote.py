@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from http import HTTPStatus
 from importlib.metadata import PackageNotFoundError, version
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pyoxigraph as ox
 from rdflib import BNode, Literal, URIRef
@@ -33,6 +33,9 @@ from .defaults import TOKEN_ENV
 from .engine import QueryError, Table, Triple, from_ox
 from .errors import InputError
 from .namespaces import DEFAULT_BASE
+
+if TYPE_CHECKING:
+    import httpx
 
 T = TypeVar("T")
 JSON_RESULTS = "application/sparql-results+json"
@@ -123,6 +126,17 @@ def http_error(
         msg = f"{url} answered {said}" + (f": {detail}" if detail else "")
     after = float(retry_after) if retry_after and retry_after.strip().isdigit() else None
     return RemoteError(msg, transient=status in (408, 429) or status >= 500, status=status, retry_after=after)
+
+
+def response_error(response: httpx.Response, url: str, body: bytes | None = None) -> RemoteError:
+    """``http_error`` for an httpx response; ``body``: the part of a streamed response that was read."""
+    return http_error(
+        response.status_code,
+        response.reason_phrase,
+        response.content if body is None else body,
+        url,
+        response.headers.get("Retry-After"),
+    )
 
 
 _SW_STATUS = {

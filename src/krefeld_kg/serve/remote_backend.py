@@ -41,7 +41,15 @@ import pyoxigraph as ox
 
 from ..engine import QueryError
 from ..errors import InputError
-from ..remote import USER_AGENT, Credentials, RemoteError, RetryPolicy, http_error, query_form, with_retries
+from ..remote import (
+    USER_AGENT,
+    Credentials,
+    RemoteError,
+    RetryPolicy,
+    query_form,
+    response_error,
+    with_retries,
+)
 from .backend import QueryAnswer, QueryJob, QueryRejected, Term, Unavailable
 from .formats import TSV
 from .release import Release, open_release
@@ -166,13 +174,7 @@ class RemoteBackend(StoreConnection):
                     ) as response:
                         if response.status_code >= 400:
                             body = await read_some(response, 64 * 1024)
-                            raise http_error(
-                                response.status_code,
-                                response.reason_phrase,
-                                body,
-                                self.endpoint,
-                                response.headers.get("Retry-After"),
-                            )
+                            raise response_error(response, self.endpoint, body)
                         content_type = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
                         lines = (
                             (job.row_limit + 2 if content_type == TSV else job.row_limit + 1)

@@ -19,7 +19,7 @@ from typing import Any
 
 import httpx
 
-from ..remote import RemoteError, http_error
+from ..remote import RemoteError, response_error
 from .remote_sparql import BOOLEAN_ACCEPT, PROBE_INTERVAL, PROBE_TIMEOUT, StoreFailure, classify_failure
 
 log = logging.getLogger("krefeld_kg.serve")
@@ -108,13 +108,7 @@ class StoreConnection:
         except httpx.HTTPError as exc:
             raise classify_failure(exc, self.endpoint, timeout) from None
         if response.status_code >= 400:
-            raise http_error(
-                response.status_code,
-                response.reason_phrase,
-                response.content,
-                self.endpoint,
-                response.headers.get("Retry-After"),
-            )
+            raise response_error(response, self.endpoint)
         return response.content, response.headers.get("Content-Type", "")
 
     def _loop_state(self) -> _Loop:
@@ -217,10 +211,4 @@ class StoreConnection:
         except httpx.HTTPError as exc:
             raise classify_failure(exc, self.endpoint, timeout) from None
         if response.status_code >= 400:
-            raise http_error(
-                response.status_code,
-                response.reason_phrase,
-                response.content,
-                self.endpoint,
-                response.headers.get("Retry-After"),
-            )
+            raise response_error(response, self.endpoint)

@@ -91,18 +91,22 @@ class ServeProcess:
         return wait_ready(self.process, self.url + "/healthz", self.start_timeout)
 
     def pids(self) -> list[int]:
-        """The server and its children (the query workers)."""
+        """The server and its descendants: the other server processes and every query worker."""
         if self.process is None:
             return []
-        found = [self.process.pid]
+        parents: dict[int, list[int]] = defaultdict(list)
         for entry in Path("/proc").iterdir():
             if entry.name.isdigit():
                 try:
                     stat = (entry / "stat").read_text()
                 except OSError:
                     continue
-                if int(stat.rpartition(")")[2].split()[1]) == self.process.pid:
-                    found.append(int(entry.name))
+                parents[int(stat.rpartition(")")[2].split()[1])].append(int(entry.name))
+        found, pending = [], [self.process.pid]
+        while pending:
+            pid = pending.pop()
+            found.append(pid)
+            pending += parents.get(pid, [])
         return found
 
     def rss(self) -> int:

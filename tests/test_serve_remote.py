@@ -266,7 +266,8 @@ def test_serve_command_with_endpoint(release_dir: Path, store: OxigraphServer, r
 
 def run_serve(release_dir: Path, *args: str) -> tuple[int, str, float]:
     started = time.monotonic()
-    result = CliRunner().invoke(serve, ["--release", str(release_dir), "--timeout", "0.5", *args])
+    # --port 0: should the command get as far as binding, it takes a free port rather than 8000.
+    result = CliRunner().invoke(serve, ["--release", str(release_dir), "--port", "0", "--timeout", "0.5", *args])
     return result.exit_code, result.output, time.monotonic() - started
 
 

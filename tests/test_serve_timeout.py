@@ -44,6 +44,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             str(port),
             "--timeout",
             str(TIMEOUT),
+            "--processes",
+            "1",
             "--workers",
             "2",
             "--no-access-log",

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from http import HTTPStatus
@@ -185,6 +186,7 @@ def create_app(
         }
         body = {
             "status": "ok" if healthy else "degraded",
+            "process": os.getpid(),  # which front-end answered (serve --processes)
             "release": release.version,
             "base": release.base,
             "triples": index.triples,

@@ -37,10 +37,17 @@ from ..options import release_option
     help="Largest SPARQL request body or query, in bytes.",
 )
 @click.option(
+    "--processes",
+    default=None,
+    type=click.IntRange(min=1),
+    help="Server processes sharing the port, each with its own copy of the store [default: one per CPU, at most 4].",
+)
+@click.option(
     "--workers",
     default=None,
     type=click.IntRange(min=1),
-    help="Query worker processes [default: one per CPU, at least 2].",
+    help="Query worker processes in all, shared out among the server processes, at least one each "
+    "[default: one per CPU, at least 2].",
 )
 @click.option(
     "--worker-memory-mb",
@@ -71,6 +78,7 @@ def serve(
     release_dir: Path,
     row_limit: int,
     max_request_size: int,
+    processes: int | None,
     workers: int | None,
     worker_memory_mb: int,
     cache_mb: int,
@@ -82,8 +90,8 @@ def serve(
     password: str | None,
     timeout: float,
 ) -> None:
-    """Publish the built release as linked data with HTML pages and a SPARQL endpoint: by default one process
-    with an embedded store, nothing else to run.
+    """Publish the built release as linked data with HTML pages and a SPARQL endpoint, from an embedded store:
+    nothing else to run. One server process per CPU shares the port (--processes); each holds the store.
 
     Resource IRIs {base}id/{type}/{slug} are served at /id/{type}/{slug} (303 to /doc/{type}/{slug}: HTML,
     Turtle, JSON-LD, N-Triples, RDF/XML); /sparql is a read-only SPARQL 1.1 Protocol endpoint; the home page
@@ -93,46 +101,39 @@ def serve(
     graph `krefeld-kg publish` loads the release into); the release directory still gives the catalogue, the
     downloads, ETags and Last-Modified. Exit code 2 if the release is missing or damaged, or the store cannot
     be used."""
-    import uvicorn
-
     from ..errors import InputError
-    from .app import create_app
+    from .front import Launch, default_processes, run, split_workers
+    from .pool import default_size
     from .release import open_release
+
+    processes = processes or default_processes()
+    launch = Launch(
+        release_dir,
+        base_url,
+        host=host,
+        port=port,
+        processes=processes,
+        workers=split_workers(workers or default_size(), processes),
+        timeout=timeout,
+        row_limit=row_limit,
+        max_request_bytes=max_request_size,
+        memory_limit=worker_memory_mb * 1024**2 or None,
+        cache_bytes=cache_mb * 1024**2,
+        log_level=log_level,
+        access_log=access_log,
+        endpoint=endpoint,
+        graph=graph,
+        user=user,
+        password=password,
+    )
+    store = f" from {endpoint}" if endpoint else ""
+
+    def announce(url: str) -> None:
+        click.echo(f"serving {release_dir}/{store} at {url} (SPARQL: {url}sparql), {processes} process(es)", err=True)
 
     try:
         release = open_release(release_dir, base_url)  # read and checked once, for the backend and the app
-        backend = None
-        if endpoint:
-            from .remote_backend import connect
-
-            backend = connect(
-                release,
-                endpoint,
-                base_url=base_url,
-                graph=graph,
-                user=user,
-                password=password,
-                timeout=timeout,
-                concurrency=workers,
-            )
-        app = create_app(
-            release,
-            base_url,
-            timeout=timeout,
-            row_limit=row_limit,
-            max_request_bytes=max_request_size,
-            workers=workers,
-            memory_limit=worker_memory_mb * 1024**2 or None,
-            cache_bytes=cache_mb * 1024**2,
-            backend=backend,
-        )
+        run(launch, release, announce)
     except InputError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
-    store = f" from {endpoint}" if endpoint else ""
-    click.echo(
-        f"serving {release_dir}/{store} at http://{host}:{port}/ (SPARQL: http://{host}:{port}/sparql)", err=True
-    )
-    uvicorn.run(
-        app, host=host, port=port, log_level=log_level, access_log=access_log, server_header=False, proxy_headers=False
-    )

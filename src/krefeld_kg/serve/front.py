@@ -1,0 +1,343 @@
+"""Server processes: ``krefeld-kg serve`` runs one front-end process per CPU, all accepting connections from
+one listening socket.
+
+Why several processes: a front-end is one asyncio event loop, and with eight clients its one core is the
+limit while the other cores idle (measured: 0.22× ``oxigraph serve``'s lookup throughput with one process,
+see bench/RESULTS-serve.md). Each front-end is the whole app: its own store, index, response cache and
+query workers. That costs memory (about the store's size per process) and buys throughput in proportion.
+
+Why one inherited socket rather than SO_REUSEPORT: with SO_REUSEPORT any other program of the same user could
+bind the same port and silently take a share of the connections. Here the parent binds the port once and
+hands the socket to its children (``pass_fds``); the kernel gives each new connection to whichever process
+accepts first, so an idle process takes more.
+
+Children are plain ``python -m krefeld_kg.serve.front`` processes (the reasons are the query pool's: no
+multiprocessing re-running ``__main__``, no fork next to threads). Each is told its settings in a pickle on
+stdin, says ``ready`` on stdout once it serves, and stops when its stdin closes, so a parent that dies for
+whatever reason takes its children with it. A child that dies while the server runs is started again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import pickle
+import select
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, BinaryIO
+
+from ..errors import InputError
+
+if TYPE_CHECKING:
+    import uvicorn
+    from starlette.applications import Starlette
+
+    from .release import Release
+
+log = logging.getLogger("krefeld_kg.serve")
+
+START_TIMEOUT = 300.0  # seconds a front-end may take to load a release and start its query workers
+STOP_GRACE = 10.0  # seconds a front-end has to finish its requests when the server stops
+MAX_PROCESSES = 4  # the default's cap: every process holds the store, so memory grows with each
+
+
+@dataclass(frozen=True)
+class Launch:
+    """Everything a front-end process needs to build the app; the parent pickles it to its children."""
+
+    release_dir: Path
+    base_url: str | None = None
+    host: str = "127.0.0.1"
+    port: int = 8000
+    processes: int = 1
+    workers: int = 2  # query workers of each process
+    timeout: float = 10.0
+    row_limit: int = 10_000
+    max_request_bytes: int = 64 * 1024
+    memory_limit: int | None = 2 * 1024**3
+    cache_bytes: int = 64 * 1024**2
+    log_level: str = "info"
+    access_log: bool = True
+    endpoint: str | None = None
+    graph: str | None = None
+    user: str | None = None
+    password: str | None = None
+
+
+def default_processes() -> int:
+    """One front-end per CPU, at most MAX_PROCESSES."""
+    return max(1, min(os.cpu_count() or 1, MAX_PROCESSES))
+
+
+def split_workers(total: int, processes: int) -> int:
+    """Query workers per process when ``total`` are shared out: at least one each."""
+    return max(1, total // processes)
+
+
+def build_app(launch: Launch, release: Release | None = None) -> Starlette:
+    """The app one front-end serves; InputError for a missing or damaged release or an unusable store."""
+    from .app import create_app
+    from .release import open_release
+
+    release = release or open_release(launch.release_dir, launch.base_url)
+    backend = None
+    if launch.endpoint:
+        from .remote_backend import connect
+
+        backend = connect(
+            release,
+            launch.endpoint,
+            base_url=launch.base_url,
+            graph=launch.graph,
+            user=launch.user,
+            password=launch.password,
+            timeout=launch.timeout,
+            concurrency=launch.workers,
+        )
+    return create_app(
+        release,
+        launch.base_url,
+        timeout=launch.timeout,
+        row_limit=launch.row_limit,
+        max_request_bytes=launch.max_request_bytes,
+        workers=launch.workers,
+        memory_limit=launch.memory_limit,
+        cache_bytes=launch.cache_bytes,
+        backend=backend,
+    )
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """A TCP socket bound to ``host``:``port`` (0: a free port), not yet listening: binding first tells a
+    taken port at once, before a large release has been loaded."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+    except (OSError, UnicodeError) as exc:
+        raise InputError(f"cannot listen on {host}:{port}: {exc}") from None
+    sock = socket.socket(family, kind, proto)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # a restart must not wait for TIME_WAIT
+        sock.bind(address)
+    except OSError as exc:
+        sock.close()
+        raise InputError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    sock.set_inheritable(True)
+    return sock
+
+
+def _config(app: Starlette, launch: Launch) -> uvicorn.Config:
+    import uvicorn
+
+    return uvicorn.Config(
+        app,
+        log_level=launch.log_level,
+        access_log=launch.access_log,
+        server_header=False,
+        proxy_headers=False,
+    )
+
+
+class Children:
+    """The front-end processes besides this one, sharing ``sock``."""
+
+    def __init__(self, launch: Launch, sock: socket.socket) -> None:
+        self.launch = launch
+        self.sock = sock
+        self.processes: list[subprocess.Popen[bytes]] = []
+        self.stopping = threading.Event()
+        self._watcher: threading.Thread | None = None
+        self._server_stopping: Callable[[], bool] = lambda: False
+
+    def start(self, count: int) -> None:
+        """Start ``count`` children; they load the release while this process loads its own."""
+        self.processes += [self._spawn() for _ in range(count)]
+
+    def _spawn(self) -> subprocess.Popen[bytes]:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "krefeld_kg.serve.front"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            pass_fds=(self.sock.fileno(),),
+            # Its own process group: a Ctrl-C reaches the parent only, which then stops the children in order.
+            process_group=0,
+            # Children find the package the way this process did, also when it runs from a source tree.
+            env={**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)},
+        )
+        assert process.stdin is not None
+        data = pickle.dumps((self.launch, self.sock.fileno()), protocol=pickle.HIGHEST_PROTOCOL)
+        process.stdin.write(struct.pack(">I", len(data)) + data)
+        process.stdin.flush()
+        return process
+
+    def wait_ready(self, timeout: float = START_TIMEOUT) -> None:
+        """Until every child serves; InputError with a child's reason if one cannot."""
+        deadline = time.monotonic() + timeout
+        for process in self.processes:
+            _await_ready(process, deadline)
+
+    def watch(self, server_stopping: Callable[[], bool]) -> None:
+        """Start a thread that starts a child again when one dies while the server runs."""
+        self._server_stopping = server_stopping
+        self._watcher = threading.Thread(target=self._watch, name="front-end watcher", daemon=True)
+        self._watcher.start()
+
+    def _watch(self) -> None:
+        delay = 0.5
+        while not self.stopping.wait(0.5):
+            for at, process in enumerate(self.processes):
+                if process.poll() is None or self.stopping.is_set() or self._server_stopping():
+                    continue
+                log.warning("server process %s stopped (exit code %s); starting a new one", process.pid, process.poll())
+                if self.stopping.wait(delay):
+                    return
+                try:
+                    fresh = self._spawn()
+                    self.processes[at] = fresh
+                    _await_ready(fresh, time.monotonic() + START_TIMEOUT)
+                    delay = 0.5
+                except (InputError, OSError) as exc:
+                    log.error("cannot start a server process: %s", exc)
+                    delay = min(delay * 2, 10.0)
+
+    def stop(self, grace: float = STOP_GRACE) -> None:
+        """Close every child's stdin (they finish their requests and exit), kill those still running."""
+        self.stopping.set()
+        for process in self.processes:
+            if process.stdin:
+                with contextlib.suppress(OSError):
+                    process.stdin.close()
+        deadline = time.monotonic() + grace
+        for process in self.processes:
+            try:
+                process.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=5)
+            if process.stdout:
+                process.stdout.close()
+        if self._watcher:
+            self._watcher.join(timeout=2)
+
+
+def _await_ready(process: subprocess.Popen[bytes], deadline: float) -> None:
+    assert process.stdout is not None
+    line = b""
+    remaining = deadline - time.monotonic()
+    if remaining > 0 and select.select([process.stdout], [], [], remaining)[0]:
+        line = process.stdout.readline()
+    if line.startswith(b"ready"):
+        return
+    if process.poll() is None:
+        process.kill()
+        process.wait(timeout=5)
+    reason = line.decode("utf-8", "replace").strip().removeprefix("error ")
+    raise InputError(f"a server process did not start: {reason or 'see the log above'}")
+
+
+class _Terminated(SystemExit):
+    """SIGTERM outside uvicorn's own handling: unwind, so the children are stopped too."""
+
+
+def _terminate(signum: int, frame: Any) -> None:
+    raise _Terminated(128 + signum)
+
+
+def run(launch: Launch, release: Release, announce: Callable[[str], None]) -> None:
+    """Serve ``launch.processes`` front-ends on ``launch.host``:``launch.port`` until SIGINT or SIGTERM.
+    InputError if the port is taken or a front-end cannot start. ``announce`` is told the address once every
+    process serves."""
+    sock = bind(launch.host, launch.port)
+    port = sock.getsockname()[1]
+    children = Children(launch, sock)
+    previous = signal.signal(signal.SIGTERM, _terminate)
+    try:
+        if launch.processes > 1:
+            children.start(launch.processes - 1)
+        app = build_app(launch, release)
+        children.wait_ready()
+        config = _config(app, launch)
+        import uvicorn
+
+        server = uvicorn.Server(config)
+        children.watch(lambda: server.should_exit)
+        threading.Thread(
+            target=_on_started, args=(server, lambda: announce(f"http://{launch.host}:{port}/")), daemon=True
+        ).start()
+        server.run(sockets=[sock])
+    finally:
+        children.stop()
+        sock.close()
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _on_started(server: uvicorn.Server, then: Callable[[], None]) -> None:
+    while not server.started:
+        if server.should_exit:
+            return
+        time.sleep(0.02)
+    then()
+
+
+def _read_launch(stream: BinaryIO) -> tuple[Launch, int] | None:
+    header = stream.read(4)
+    if len(header) < 4:
+        return None
+    (size,) = struct.unpack(">I", header)
+    launch, fd = pickle.loads(stream.read(size))
+    return replace(launch, processes=1), fd
+
+
+def _exit_on_eof(stream: BinaryIO, server: uvicorn.Server) -> None:
+    with contextlib.suppress(OSError, ValueError):
+        while stream.read(4096):
+            pass
+    server.should_exit = True
+
+
+def main() -> int:
+    """Entry point of a child front-end (``python -m krefeld_kg.serve.front``)."""
+    # stdout carries the one "ready" line; whatever else prints goes to stderr, the server's log.
+    out = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)
+    stdin = sys.stdin.buffer
+    received = _read_launch(stdin)
+    if received is None:
+        return 2
+    launch, fd = received
+    try:
+        app = build_app(launch)
+    except InputError as exc:
+        out.write(f"error {exc}\n".encode())
+        out.flush()
+        return 2
+    import uvicorn
+
+    sock = socket.socket(fileno=fd)
+    server = uvicorn.Server(_config(app, launch))
+
+    def ready() -> None:
+        out.write(f"ready {os.getpid()}\n".encode())
+        out.flush()
+
+    threading.Thread(target=_exit_on_eof, args=(stdin, server), daemon=True).start()
+    threading.Thread(target=_on_started, args=(server, ready), daemon=True).start()
+    server.run(sockets=[sock])
+    return 0
+
+
+if __name__ == "__main__":
+    from krefeld_kg.serve.front import main as package_main
+
+    sys.exit(package_main())

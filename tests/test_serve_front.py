@@ -1,0 +1,167 @@
+"""Several server processes on one port (``serve --processes``): each answers, a dead one is replaced, stopping
+the server stops them all, a killed server takes its children with it, and a taken port or a child that cannot
+start is one line and exit code 2."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import quote
+
+import httpx
+import pytest
+from click.testing import CliRunner
+
+from krefeld_kg.errors import InputError
+from krefeld_kg.namespaces import DEFAULT_BASE
+from krefeld_kg.serve import front
+from krefeld_kg.serve.command import serve
+from test_serve_load import ARTIFACTS, ServeProcess
+
+HOST = "127.0.0.1"
+CHARLOTTE = f"{DEFAULT_BASE}id/twinning/krefeld-charlotte"
+
+
+def test_bind_tells_a_taken_port_at_once() -> None:
+    with socket.socket() as taken:
+        taken.bind((HOST, 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(InputError, match=f"cannot listen on {HOST}:{port}: Address already in use"):
+            front.bind(HOST, port)
+
+
+def test_bind_to_port_zero_takes_a_free_port_and_does_not_listen_yet() -> None:
+    sock = front.bind(HOST, 0)
+    try:
+        port = sock.getsockname()[1]
+        assert port > 0 and sock.get_inheritable()
+        with socket.socket() as client, pytest.raises(ConnectionRefusedError):
+            client.connect((HOST, port))  # bound, not listening: nobody is let in before the app is ready
+    finally:
+        sock.close()
+
+
+def test_bind_refuses_a_malformed_host() -> None:
+    # An empty label fails in IDNA encoding, before any resolver is asked.
+    with pytest.raises(InputError, match=r"cannot listen on a\.\.b:8000"):
+        front.bind("a..b", 8000)
+
+
+@pytest.mark.parametrize(("total", "processes", "each"), [(2, 2, 1), (4, 2, 2), (5, 2, 2), (1, 4, 1), (2, 1, 2)])
+def test_query_workers_are_shared_out_at_least_one_each(total: int, processes: int, each: int) -> None:
+    assert front.split_workers(total, processes) == each
+
+
+def test_default_processes_one_per_cpu_capped() -> None:
+    assert front.default_processes() == max(1, min(os.cpu_count() or 1, front.MAX_PROCESSES))
+
+
+def child(code: str) -> subprocess.Popen[bytes]:
+    return subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE)
+
+
+def test_a_child_that_cannot_start_says_why() -> None:
+    process = child("print('error /x: no built release here', flush=True)")
+    with pytest.raises(InputError, match=r"a server process did not start: /x: no built release here$"):
+        front._await_ready(process, time.monotonic() + 10)
+
+
+def test_a_child_that_dies_silently_points_to_the_log() -> None:
+    process = child("raise SystemExit(3)")
+    with pytest.raises(InputError, match="did not start: see the log above"):
+        front._await_ready(process, time.monotonic() + 10)
+
+
+def test_a_child_that_stays_silent_is_killed_at_the_deadline() -> None:
+    process = child("import time; time.sleep(60)")
+    started = time.monotonic()
+    with pytest.raises(InputError, match="did not start"):
+        front._await_ready(process, time.monotonic() + 0.5)
+    assert time.monotonic() - started < 10 and process.poll() is not None
+
+
+def test_a_child_that_is_ready() -> None:
+    process = child("print('ready 1', flush=True)")
+    front._await_ready(process, time.monotonic() + 10)
+    process.wait(timeout=10)
+
+
+def test_processes_must_be_positive(release_dir: Path) -> None:
+    result = CliRunner().invoke(serve, ["--release", str(release_dir), "--port", "0", "--processes", "0"])
+    assert result.exit_code == 2 and "--processes" in result.output
+
+
+def answering(url: str, want: int, tries: int = 400) -> set[int]:
+    """Process ids seen on /healthz, a new connection each time, until ``want`` differ."""
+    seen: set[int] = set()
+    for _ in range(tries):
+        seen.add(httpx.get(url + "/healthz", timeout=10).json()["process"])
+        if len(seen) >= want:
+            break
+    return seen
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def wait_until(condition: object, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():  # type: ignore[operator]
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def test_two_processes_share_the_port_and_a_dead_one_is_replaced(release_dir: Path) -> None:
+    log = ARTIFACTS / "front-server.log"
+    log.unlink(missing_ok=True)
+    lookup = "/sparql?query=" + quote(f"SELECT ?p ?o WHERE {{ <{CHARLOTTE}> ?p ?o }} ORDER BY ?p ?o", safe="")
+    json_results = {"Accept": "application/sparql-results+json"}
+    with ServeProcess(release_dir, log, "--processes", "2", "--workers", "2", "--cache-mb", "0") as server:
+        assert server.process is not None
+        parent = server.process.pid
+        pids = answering(server.url, 2)
+        assert len(pids) == 2 and parent in pids, "both processes answer on the one port"
+        (other,) = pids - {parent}
+        bodies = {httpx.get(server.url + lookup, headers=json_results, timeout=10).content for _ in range(20)}
+        assert len(bodies) == 1, "every process gives the same answer"
+        assert b"Charlotte" in bodies.pop()
+        health = httpx.get(server.url + "/healthz", timeout=10).json()
+        assert health["workers"]["size"] == 1, "two query workers in all, one for each process"
+
+        os.kill(other, signal.SIGKILL)
+        statuses = set()
+        # Requests go on while the killed process is replaced: the socket's queue is the parent's too.
+        for _ in range(50):
+            statuses.add(httpx.get(server.url + "/doc/twinning/krefeld-charlotte.ttl", timeout=10).status_code)
+        assert statuses == {200}
+        replaced = set()
+        assert wait_until(lambda: replaced.update(answering(server.url, 2, 20)) or len(replaced - {other}) == 2, 60)
+        assert replaced - {other, parent}, "a new process took the dead one's place"
+        descendants = server.pids()
+    assert wait_until(lambda: not any(alive(pid) for pid in descendants), 20), "stopping stops every process"
+    assert "Traceback" not in log.read_text()
+
+
+def test_a_killed_server_takes_its_children_with_it(release_dir: Path) -> None:
+    log = ARTIFACTS / "front-killed.log"
+    log.unlink(missing_ok=True)
+    with ServeProcess(release_dir, log, "--processes", "2", "--workers", "2") as server:
+        assert server.process is not None
+        descendants = server.pids()
+        assert len(descendants) == 4, "two server processes, each with one query worker"
+        os.kill(server.process.pid, signal.SIGKILL)  # no chance to clean up: the children see their stdin close
+        server.process.wait(timeout=10)
+        assert wait_until(lambda: not any(alive(pid) for pid in descendants), 30)

@@ -13,12 +13,15 @@ accepts first, so an idle process takes more.
 
 Children are plain ``python -m krefeld_kg.serve.front`` processes (the reasons are the query pool's: no
 multiprocessing re-running ``__main__``, no fork next to threads). Each is told its settings in a pickle on
-stdin, says ``ready`` on stdout once it serves, and stops when its stdin closes, so a parent that dies for
-whatever reason takes its children with it. A child that dies while the server runs is started again.
+stdin, says ``ready`` on stdout once it has loaded the release and started its query workers, takes
+connections once the parent says go (when every process is ready), and stops when its stdin closes, so a
+parent that dies for whatever reason takes its children with it. A child that dies while the server runs is
+started again.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import os
@@ -31,7 +34,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
@@ -41,6 +44,7 @@ from ..errors import InputError
 if TYPE_CHECKING:
     import uvicorn
     from starlette.applications import Starlette
+    from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
     from .release import Release
 
@@ -49,6 +53,7 @@ log = logging.getLogger("krefeld_kg.serve")
 START_TIMEOUT = 300.0  # seconds a front-end may take to load a release and start its query workers
 STOP_GRACE = 10.0  # seconds a front-end has to finish its requests when the server stops
 MAX_PROCESSES = 4  # the default's cap: every process holds the store, so memory grows with each
+GO = b"g"  # parent to child: every process is ready, take connections
 
 
 @dataclass(frozen=True)
@@ -137,7 +142,7 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def _config(app: Starlette, launch: Launch) -> uvicorn.Config:
+def _config(app: ASGIApp, launch: Launch) -> uvicorn.Config:
     import uvicorn
 
     return uvicorn.Config(
@@ -187,6 +192,14 @@ class Children:
         for process in self.processes:
             _await_ready(process, deadline)
 
+    def go(self, processes: list[subprocess.Popen[bytes]] | None = None) -> None:
+        """Let the children (all, or ``processes``) finish their start-up and take connections."""
+        for process in self.processes if processes is None else processes:
+            if process.stdin:
+                with contextlib.suppress(OSError):
+                    process.stdin.write(GO)
+                    process.stdin.flush()
+
     def watch(self, server_stopping: Callable[[], bool]) -> None:
         """Start a thread that starts a child again when one dies while the server runs."""
         self._server_stopping = server_stopping
@@ -206,6 +219,7 @@ class Children:
                     fresh = self._spawn()
                     self.processes[at] = fresh
                     _await_ready(fresh, time.monotonic() + START_TIMEOUT)
+                    self.go([fresh])
                     delay = 0.5
                 except (InputError, OSError) as exc:
                     log.error("cannot start a server process: %s", exc)
@@ -254,28 +268,62 @@ def _terminate(signum: int, frame: Any) -> None:
     raise _Terminated(128 + signum)
 
 
+def gated(app: ASGIApp, gate: Callable[[], Awaitable[None]], failures: list[InputError]) -> ASGIApp:
+    """``app`` whose start-up completes only once ``gate`` returns. uvicorn listens when start-up is complete,
+    so no process takes connections before every process has loaded the release and started its query
+    workers. An InputError from the gate fails the start-up and is kept in ``failures``."""
+
+    async def gated_app(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "lifespan":
+            return await app(scope, receive, send)
+
+        async def send_after_gate(message: Message) -> None:
+            if message["type"] == "lifespan.startup.complete":
+                try:
+                    await gate()
+                except InputError as exc:
+                    failures.append(exc)
+                    message = {"type": "lifespan.startup.failed", "message": str(exc)}
+            await send(message)
+
+        return await app(scope, receive, send_after_gate)
+
+    return gated_app
+
+
 def run(launch: Launch, release: Release, announce: Callable[[str], None]) -> None:
     """Serve ``launch.processes`` front-ends on ``launch.host``:``launch.port`` until SIGINT or SIGTERM.
     InputError if the port is taken or a front-end cannot start. ``announce`` is told the address once every
     process serves."""
+    import uvicorn
+
     sock = bind(launch.host, launch.port)
     port = sock.getsockname()[1]
     children = Children(launch, sock)
+    failures: list[InputError] = []
     previous = signal.signal(signal.SIGTERM, _terminate)
+
+    async def all_ready() -> None:
+        await asyncio.to_thread(children.wait_ready)
+        children.go()
+
     try:
         if launch.processes > 1:
             children.start(launch.processes - 1)
-        app = build_app(launch, release)
-        children.wait_ready()
-        config = _config(app, launch)
-        import uvicorn
-
-        server = uvicorn.Server(config)
+        app: ASGIApp = build_app(launch, release)
+        if launch.processes > 1:
+            app = gated(app, all_ready, failures)
+        server = uvicorn.Server(_config(app, launch))
         children.watch(lambda: server.should_exit)
         threading.Thread(
             target=_on_started, args=(server, lambda: announce(f"http://{launch.host}:{port}/")), daemon=True
         ).start()
-        server.run(sockets=[sock])
+        try:
+            server.run(sockets=[sock])
+        except SystemExit:
+            if failures:  # uvicorn exits with its own code when start-up fails; say why, as exit code 2
+                raise failures[0] from None
+            raise
     finally:
         children.stop()
         sock.close()
@@ -299,6 +347,13 @@ def _read_launch(stream: BinaryIO) -> tuple[Launch, int] | None:
     return replace(launch, processes=1), fd
 
 
+def _ready_then_wait(out: BinaryIO, stdin: BinaryIO) -> None:
+    out.write(f"ready {os.getpid()}\n".encode())
+    out.flush()
+    if stdin.read(1) != GO:
+        raise InputError("the first server process stopped before this one could serve")
+
+
 def _exit_on_eof(stream: BinaryIO, server: uvicorn.Server) -> None:
     with contextlib.suppress(OSError, ValueError):
         while stream.read(4096):
@@ -308,6 +363,8 @@ def _exit_on_eof(stream: BinaryIO, server: uvicorn.Server) -> None:
 
 def main() -> int:
     """Entry point of a child front-end (``python -m krefeld_kg.serve.front``)."""
+    import uvicorn
+
     # stdout carries the one "ready" line; whatever else prints goes to stderr, the server's log.
     out = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)
@@ -322,18 +379,18 @@ def main() -> int:
         out.write(f"error {exc}\n".encode())
         out.flush()
         return 2
-    import uvicorn
-
     sock = socket.socket(fileno=fd)
-    server = uvicorn.Server(_config(app, launch))
+    failures: list[InputError] = []
 
-    def ready() -> None:
-        out.write(f"ready {os.getpid()}\n".encode())
-        out.flush()
+    async def parent_says_go() -> None:
+        await asyncio.to_thread(_ready_then_wait, out, stdin)
+        threading.Thread(target=_exit_on_eof, args=(stdin, server), daemon=True).start()
 
-    threading.Thread(target=_exit_on_eof, args=(stdin, server), daemon=True).start()
-    threading.Thread(target=_on_started, args=(server, ready), daemon=True).start()
-    server.run(sockets=[sock])
+    server = uvicorn.Server(_config(gated(app, parent_says_go, failures), launch))
+    try:
+        server.run(sockets=[sock])
+    except SystemExit:
+        return 2 if failures else 3
     return 0
 
 

@@ -2,13 +2,18 @@
 user queries. Nothing else has to run: no database server, no configuration.
 
 One exception to "user queries go to a worker": a lookup (one triple pattern with its subject or object
-given, see ``screen.is_lookup``) costs at most the links of one resource, so on a store of modest size it
-is answered right here. Sending it to a worker would cost two process wake-ups, several times the query.
+given, see ``screen.is_lookup``) costs at most the links of one resource, so it is answered right here when
+that is little: always on a store of modest size, and on a large one when a first look at its solutions
+finds at most INLINE_MAX_ROWS (a resource of a million-triple store has tens of links; a class IRI as the
+object can have a hundred thousand, and those go to a worker). Sending a small lookup to a worker would
+cost two process wake-ups, several times the query.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
+from itertools import islice
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -18,11 +23,15 @@ from ..release_files import NTRIPLES as DUMP
 from .backend import QueryAnswer, QueryJob, QueryRejected, Term
 from .pool import QueryPool
 from .screen import is_lookup
-from .worker import QueryFailure, answer
+from .worker import QueryFailure, answer, run_query
 
 #: Up to this many triples a lookup's worst case (the links of the most linked resource) stays in the
 #: low milliseconds, short enough to run on the event loop.
 INLINE_MAX_TRIPLES = 250_000
+#: On a larger store a lookup is answered here when it has at most this many solutions: pyoxigraph evaluates a
+#: triple pattern lazily, so counting that far costs about as much as answering (well under a millisecond).
+INLINE_MAX_ROWS = 1_000
+_OFFSET = re.compile(r"\bOFFSET\b", re.IGNORECASE)  # skipping happens before the first solution: unbounded
 
 
 class EmbeddedBackend:
@@ -64,8 +73,20 @@ class EmbeddedBackend:
             raise TypeError("select() takes SELECT queries only")
         return [tuple(solution) for solution in result]
 
+    def few_solutions(self, job: QueryJob) -> bool:
+        """Whether ``job`` (a lookup) has at most INLINE_MAX_ROWS solutions, found by taking one more."""
+        if _OFFSET.search(job.query):
+            return False
+        try:
+            result = run_query(self.store, job)
+        except (SyntaxError, OSError, ValueError, TypeError, RuntimeError):
+            return True  # answer() says what is wrong, here as well as in a worker
+        if isinstance(result, ox.QueryBoolean):
+            return True  # ASK stops at the first match
+        return sum(1 for _ in islice(result, INLINE_MAX_ROWS + 1)) <= INLINE_MAX_ROWS
+
     async def execute(self, job: QueryJob) -> QueryAnswer:
-        if self.inline and is_lookup(job.query):
+        if is_lookup(job.query) and (self.inline or self.few_solutions(job)):
             reply = answer(self.store, job, self.namespaces)
             if isinstance(reply, QueryFailure):
                 raise QueryRejected(reply.message, status=reply.status)

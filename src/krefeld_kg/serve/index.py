@@ -10,6 +10,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -17,6 +18,7 @@ from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS
 
 from ..namespaces import GEO, KKG, RESOURCE_TYPES, SCHEMA, parse_resource_iri
 from .backend import Backend
+from .geo import Grid
 from .rdf import value_of
 
 LABEL = ox.NamedNode(str(RDFS.label))
@@ -40,6 +42,11 @@ class GraphIndex:
     sources: dict[str, Source] = field(default_factory=dict)
     triples: int = 0
     _best: dict[str, dict[str, str]] = field(default_factory=dict)  # lang → IRI → label, fallbacks resolved
+
+    @cached_property
+    def grid(self) -> Grid:
+        """The places with coordinates by cell, for the maps' close-ups."""
+        return Grid(self.coordinates)
 
     @classmethod
     def build(cls, backend: Backend, base: str, vocabulary: Path | None = None) -> GraphIndex:

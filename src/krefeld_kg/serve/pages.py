@@ -24,7 +24,7 @@ from . import i18n
 from .backend import Backend
 from .describe import Description
 from .formats import FORMATS, RDF_OFFERS
-from .geo import MapView, map_view
+from .geo import NEARBY_MAX, MapView, map_view
 from .index import GraphIndex
 from .relations import Table, own_sources, relation_nodes, tables
 from .release import Release
@@ -134,9 +134,9 @@ class Pages:
         if coordinates is not None:
             nearby = [
                 (lat, long, self.index.label(other, lang) or other, ctx.local(other))
-                for other, (lat, long) in self.index.coordinates.items()
+                for other, lat, long in self.index.grid.around(*coordinates)
                 if other != iri
-            ]
+            ][:NEARBY_MAX]
             place_map = map_view(coordinates[0], coordinates[1], title, nearby)
         return ResourcePage(
             iri=iri,

@@ -58,7 +58,7 @@ def answer(store: ox.Store, job: QueryJob, namespaces: dict[str, str]) -> QueryA
     """Run ``job`` on ``store``; never raises for anything the query itself causes."""
     started = time.perf_counter()
     try:
-        result = _run(store, job)
+        result = run_query(store, job)
         if isinstance(result, ox.QueryBoolean):
             if job.solution_type is None:
                 return QueryFailure(406, "ASK results cannot be given in the requested format", "ASK")
@@ -72,7 +72,7 @@ def answer(store: ox.Store, job: QueryJob, namespaces: dict[str, str]) -> QueryA
                 if native is not None:
                     body, count = native
                     return QueryAnswer("SELECT", SPARQL_JSON, body, count, False, time.perf_counter() - started)
-                result = _run(store, job)  # over the limit: the rows one by one, below
+                result = run_query(store, job)  # over the limit: the rows one by one, below
                 assert isinstance(result, ox.QuerySolutions)
             variables = [v.value for v in result.variables]
             # Solutions are computed lazily: taking one more than the limit is what tells truncation.
@@ -94,7 +94,8 @@ def answer(store: ox.Store, job: QueryJob, namespaces: dict[str, str]) -> QueryA
         return QueryFailure(400, f"the query could not be evaluated: {exc}")
 
 
-def _run(store: ox.Store, job: QueryJob) -> Any:
+def run_query(store: ox.Store, job: QueryJob) -> Any:
+    """``job``'s query on ``store`` with its dataset, evaluated lazily by pyoxigraph."""
     return store.query(
         job.query,
         default_graph=[ox.NamedNode(g) for g in job.default_graphs] or None,
@@ -114,7 +115,7 @@ def _native_json(store: ox.Store, job: QueryJob, result: ox.QuerySolutions) -> t
     count = sum(1 for _ in islice(result, job.row_limit + 1))
     if count > job.row_limit:
         return None
-    again = _run(store, job)
+    again = run_query(store, job)
     body: bytes = again.serialize(format=ox.QueryResultsFormat.JSON)
     return body, count
 

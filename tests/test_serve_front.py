@@ -19,7 +19,7 @@ from click.testing import CliRunner
 
 from krefeld_kg.errors import InputError
 from krefeld_kg.namespaces import DEFAULT_BASE
-from krefeld_kg.serve import front
+from krefeld_kg.serve import front, launch
 from krefeld_kg.serve.command import serve
 from test_serve_load import ARTIFACTS, ServeProcess
 
@@ -55,11 +55,11 @@ def test_bind_refuses_a_malformed_host() -> None:
 
 @pytest.mark.parametrize(("total", "processes", "each"), [(2, 2, 1), (4, 2, 2), (5, 2, 2), (1, 4, 1), (2, 1, 2)])
 def test_query_workers_are_shared_out_at_least_one_each(total: int, processes: int, each: int) -> None:
-    assert front.split_workers(total, processes) == each
+    assert launch.split_workers(total, processes) == each
 
 
 def test_default_processes_one_per_cpu_capped() -> None:
-    assert front.default_processes() == max(1, min(os.cpu_count() or 1, front.MAX_PROCESSES))
+    assert launch.default_processes() == max(1, min(os.cpu_count() or 1, launch.MAX_PROCESSES))
 
 
 def child(code: str) -> subprocess.Popen[bytes]:
@@ -165,3 +165,17 @@ def test_a_killed_server_takes_its_children_with_it(release_dir: Path) -> None:
         os.kill(server.process.pid, signal.SIGKILL)  # no chance to clean up: the children see their stdin close
         server.process.wait(timeout=10)
         assert wait_until(lambda: not any(alive(pid) for pid in descendants), 30)
+
+
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT])
+def test_a_stop_asked_for_is_exit_code_0(release_dir: Path, stop: signal.Signals) -> None:
+    log = ARTIFACTS / f"front-{stop.name}.log"
+    log.unlink(missing_ok=True)
+    server = ServeProcess(release_dir, log, "--processes", "2", "--workers", "2").start()
+    assert server.process is not None
+    descendants = server.pids()
+    os.kill(server.process.pid, stop)  # SIGINT as Ctrl-C sends it to the parent (the children have their own group)
+    assert server.process.wait(timeout=30) == 0
+    assert wait_until(lambda: not any(alive(pid) for pid in descendants), 20)
+    output = log.read_text()
+    assert "Traceback" not in output and "Aborted" not in output

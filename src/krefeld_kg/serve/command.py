@@ -102,7 +102,8 @@ def serve(
     downloads, ETags and Last-Modified. Exit code 2 if the release is missing or damaged, or the store cannot
     be used."""
     from ..errors import InputError
-    from .front import Launch, default_processes, run, split_workers
+    from .front import run
+    from .launch import Launch, default_processes, split_workers
     from .pool import default_size
     from .release import open_release
 

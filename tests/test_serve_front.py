@@ -179,3 +179,15 @@ def test_a_stop_asked_for_is_exit_code_0(release_dir: Path, stop: signal.Signals
     assert wait_until(lambda: not any(alive(pid) for pid in descendants), 20)
     output = log.read_text()
     assert "Traceback" not in output and "Aborted" not in output
+
+
+@pytest.mark.parametrize(
+    ("host", "port", "expected"),
+    [
+        ("127.0.0.1", 8000, "http://127.0.0.1:8000/"),
+        ("::1", 8080, "http://[::1]:8080/"),
+        ("localhost", 1, "http://localhost:1/"),
+    ],
+)
+def test_the_address_as_a_url(host: str, port: int, expected: str) -> None:
+    assert front.url(host, port) == expected

@@ -80,6 +80,11 @@ def bind(host: str, port: int) -> socket.socket:
 # Frozen, they are left out of collections; what requests allocate is collected as before.
 
 
+def url(host: str, port: int) -> str:
+    """The server's address as a URL: an IPv6 address goes in brackets."""
+    return f"http://[{host}]:{port}/" if ":" in host else f"http://{host}:{port}/"
+
+
 def _config(app: ASGIApp, launch: Launch) -> uvicorn.Config:
     import uvicorn
 
@@ -255,7 +260,7 @@ def run(launch: Launch, release: Release, announce: Callable[[str], None]) -> No
         server = uvicorn.Server(_config(app, launch))
         children.watch(lambda: server.should_exit)
         threading.Thread(
-            target=_on_started, args=(server, lambda: announce(f"http://{launch.host}:{port}/")), daemon=True
+            target=_on_started, args=(server, lambda: announce(url(launch.host, port))), daemon=True
         ).start()
         try:
             server.run(sockets=[sock])

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from krefeld_kg.namespaces import DEFAULT_BASE, namespace_prefixes
-from krefeld_kg.serve import embedded
+from krefeld_kg.serve import embedded, screen
 from krefeld_kg.serve.embedded import EmbeddedBackend
 from krefeld_kg.serve.formats import SPARQL_JSON, TURTLE
 from krefeld_kg.serve.worker import QueryAnswer, QueryJob
@@ -85,3 +85,37 @@ def test_a_describe_counts_its_triples(runner: asyncio.Runner, large: EmbeddedBa
 def test_anything_else_goes_to_a_worker(runner: asyncio.Runner, large: EmbeddedBackend) -> None:
     _, in_workers = run(runner, large, f"SELECT (COUNT(*) AS ?n) WHERE {{ <{CHARLOTTE}> ?p ?o }}")
     assert in_workers == 1
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        f"SELECT DISTINCT ?p WHERE {{ ?s ?p <{TWINNING}> }}",
+        f"SELECT REDUCED ?p WHERE {{ ?s ?p <{TWINNING}> }}",
+        f"SELECT ?s WHERE {{ ?s ?s <{TWINNING}> }}",
+        f"ASK {{ ?s ?s <{TWINNING}> }}",
+    ],
+)
+def test_a_lookup_that_visits_more_than_it_returns_goes_to_a_worker(
+    runner: asyncio.Runner, large: EmbeddedBackend, query: str
+) -> None:
+    # One row (or none) for all the triples they walk through: counting rows would not bound their cost.
+    _, in_workers = run(runner, large, query)
+    assert in_workers == 1
+
+
+@pytest.mark.parametrize(
+    ("query", "plain"),
+    [
+        ("SELECT ?p ?o WHERE { <http://x/a> ?p ?o }", True),
+        ("SELECT * WHERE { ?s ?p <http://x/a> } LIMIT 10", True),
+        ("DESCRIBE <http://x/a>", True),
+        ("SELECT DISTINCT ?p WHERE { ?s ?p <http://x/a> }", False),
+        ("select reduced ?p where { ?s ?p <http://x/a> }", False),
+        ("SELECT ?s WHERE { ?s ?s <http://x/a> }", False),
+        ("SELECT ?s WHERE { ?s $s <http://x/a> }", False),
+        ("ASK { <http://x/a> ?o ?o }", False),
+    ],
+)
+def test_counts_what_it_visits(query: str, plain: bool) -> None:
+    assert screen.counts_what_it_visits(query) is plain

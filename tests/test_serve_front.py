@@ -4,6 +4,7 @@ start is one line and exit code 2."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -19,11 +20,13 @@ from click.testing import CliRunner
 
 from krefeld_kg.errors import InputError
 from krefeld_kg.namespaces import DEFAULT_BASE
-from krefeld_kg.serve import front, launch
+from krefeld_kg.serve import front, launch, listen
 from krefeld_kg.serve.command import serve
 from test_serve_load import ARTIFACTS, ServeProcess
 
 HOST = "127.0.0.1"
+ROOT = Path(__file__).resolve().parents[1]
+STOP_SECONDS = 12.0  # the children's grace (10 s) and a margin: not held up for the 300 s start-up limit
 CHARLOTTE = f"{DEFAULT_BASE}id/twinning/krefeld-charlotte"
 
 
@@ -33,24 +36,36 @@ def test_bind_tells_a_taken_port_at_once() -> None:
         taken.listen()
         port = taken.getsockname()[1]
         with pytest.raises(InputError, match=f"cannot listen on {HOST}:{port}: Address already in use"):
-            front.bind(HOST, port)
+            listen.bind(HOST, port)
 
 
-def test_bind_to_port_zero_takes_a_free_port_and_does_not_listen_yet() -> None:
-    sock = front.bind(HOST, 0)
+def test_bind_listens_at_once_so_a_second_server_cannot_take_the_port() -> None:
+    (sock,) = listen.bind(HOST, 0)
     try:
         port = sock.getsockname()[1]
-        assert port > 0 and sock.get_inheritable()
-        with socket.socket() as client, pytest.raises(ConnectionRefusedError):
-            client.connect((HOST, port))  # bound, not listening: nobody is let in before the app is ready
+        assert port > 0 and not sock.get_inheritable(), "only the children get it, not every subprocess"
+        with socket.create_connection((HOST, port), timeout=5):
+            pass  # accepted into the backlog: it waits there until the server is ready
+        with pytest.raises(InputError, match="Address already in use"):
+            listen.bind(HOST, port)  # SO_REUSEADDR on both, but the first one listens
     finally:
         sock.close()
+
+
+def test_bind_every_address_of_a_name_on_one_port() -> None:
+    sockets = listen.bind("localhost", 0)
+    try:
+        assert {sock.getsockname()[1] for sock in sockets} == {sockets[0].getsockname()[1]}
+        assert {sock.family for sock in sockets} <= {socket.AF_INET, socket.AF_INET6}
+    finally:
+        for sock in sockets:
+            sock.close()
 
 
 def test_bind_refuses_a_malformed_host() -> None:
     # An empty label fails in IDNA encoding, before any resolver is asked.
     with pytest.raises(InputError, match=r"cannot listen on a\.\.b:8000"):
-        front.bind("a..b", 8000)
+        listen.bind("a..b", 8000)
 
 
 @pytest.mark.parametrize(("total", "processes", "each"), [(2, 2, 1), (4, 2, 2), (5, 2, 2), (1, 4, 1), (2, 1, 2)])
@@ -58,38 +73,66 @@ def test_query_workers_are_shared_out_at_least_one_each(total: int, processes: i
     assert launch.split_workers(total, processes) == each
 
 
-def test_default_processes_one_per_cpu_capped() -> None:
-    assert launch.default_processes() == max(1, min(os.cpu_count() or 1, launch.MAX_PROCESSES))
+def test_the_password_stays_out_of_the_settings_repr() -> None:
+    settings = launch.Launch(Path("dist"), user="me", password="s3cret")
+    assert "s3cret" not in repr(settings) and "me" in repr(settings)
 
 
 def child(code: str) -> subprocess.Popen[bytes]:
     return subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE)
 
 
+def never() -> bool:
+    return False
+
+
 def test_a_child_that_cannot_start_says_why() -> None:
     process = child("print('error /x: no built release here', flush=True)")
     with pytest.raises(InputError, match=r"a server process did not start: /x: no built release here$"):
-        front._await_ready(process, time.monotonic() + 10)
+        front._await_ready(process, time.monotonic() + 10, never)
 
 
-def test_a_child_that_dies_silently_points_to_the_log() -> None:
+def test_a_child_that_dies_silently_gives_its_exit_code() -> None:
     process = child("raise SystemExit(3)")
-    with pytest.raises(InputError, match="did not start: see the log above"):
-        front._await_ready(process, time.monotonic() + 10)
+    with pytest.raises(InputError, match="did not start: it stopped with exit code 3; see the log above"):
+        front._await_ready(process, time.monotonic() + 10, never)
 
 
 def test_a_child_that_stays_silent_is_killed_at_the_deadline() -> None:
     process = child("import time; time.sleep(60)")
     started = time.monotonic()
-    with pytest.raises(InputError, match="did not start"):
-        front._await_ready(process, time.monotonic() + 0.5)
+    with pytest.raises(InputError, match="did not start: it was not ready in time"):
+        front._await_ready(process, time.monotonic() + 0.5, never)
     assert time.monotonic() - started < 10 and process.poll() is not None
+
+
+def test_waiting_for_a_child_ends_when_the_server_stops() -> None:
+    process = child("import time; time.sleep(60)")
+    started = time.monotonic()
+    try:
+        assert front._await_ready(process, time.monotonic() + 60, lambda: time.monotonic() - started > 0.5) is False
+        assert time.monotonic() - started < 5 and process.poll() is None, "left for stop() to end"
+    finally:
+        process.kill()
+        process.wait()
 
 
 def test_a_child_that_is_ready() -> None:
     process = child("print('ready 1', flush=True)")
-    front._await_ready(process, time.monotonic() + 10)
+    assert front._await_ready(process, time.monotonic() + 10, never)
     process.wait(timeout=10)
+
+
+def test_go_after_stop_does_nothing(release_dir: Path) -> None:
+    sockets = listen.bind(HOST, 0)
+    children = front.Children(launch.Launch(release_dir), sockets)
+    try:
+        children.processes.append(subprocess.Popen([sys.executable, "-c", "pass"], stdin=subprocess.PIPE))
+        children.stop()
+        children.go()  # the watcher may call it at that moment: no "write to closed file"
+    finally:
+        for sock in sockets:
+            sock.close()
 
 
 def test_processes_must_be_positive(release_dir: Path) -> None:
@@ -190,4 +233,66 @@ def test_a_stop_asked_for_is_exit_code_0(release_dir: Path, stop: signal.Signals
     ],
 )
 def test_the_address_as_a_url(host: str, port: int, expected: str) -> None:
-    assert front.url(host, port) == expected
+    assert listen.url(host, port) == expected
+
+
+def front_children(pid: int) -> list[int]:
+    """The child server processes of ``pid`` (not its query workers)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+                command = (entry / "cmdline").read_bytes()
+            except OSError:
+                continue
+            if int(stat.rpartition(")")[2].split()[1]) == pid and b"krefeld_kg.serve.front" in command:
+                found.append(int(entry.name))
+    return found
+
+
+def test_a_stop_during_start_up_is_not_held_up_by_a_slow_process(release_dir: Path) -> None:
+    from test_serve_load import krefeld_kg_command
+
+    log = ARTIFACTS / "front-start-stop.log"
+    command = [*krefeld_kg_command(), "serve", "--release", str(release_dir), "--host", HOST, "--port", "0"]
+    with open(log, "wb") as out:
+        process = subprocess.Popen(
+            [*command, "--processes", "2", "--no-access-log"], stdout=out, stderr=subprocess.STDOUT, cwd=ROOT
+        )
+    paused: list[int] = []
+    try:
+        assert wait_until(lambda: bool(front_children(process.pid)), 30)
+        paused = front_children(process.pid)
+        for pid in paused:
+            os.kill(pid, signal.SIGSTOP)  # a child that takes its time loading a large release
+        # The parent has loaded its own copy and waits for the child in its start-up gate.
+        assert wait_until(lambda: "Waiting for application startup" in log.read_text(), 30)
+        time.sleep(0.5)
+        stopped_at = time.monotonic()
+        os.kill(process.pid, signal.SIGTERM)
+        assert process.wait(timeout=20) == 0
+        assert time.monotonic() - stopped_at < STOP_SECONDS
+    finally:
+        for pid in paused:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGCONT)
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert wait_until(lambda: not any(alive(pid) for pid in paused), 20), "the paused child ends once resumed"
+    output = log.read_text()
+    assert "Traceback" not in output and "serving" not in output
+
+
+def test_a_second_sigterm_while_stopping_changes_nothing(release_dir: Path) -> None:
+    log = ARTIFACTS / "front-double-stop.log"
+    log.unlink(missing_ok=True)
+    server = ServeProcess(release_dir, log, "--processes", "2", "--workers", "2").start()
+    assert server.process is not None
+    os.kill(server.process.pid, signal.SIGTERM)
+    time.sleep(0.3)
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(server.process.pid, signal.SIGTERM)
+    assert server.process.wait(timeout=30) == 0
+    assert "Traceback" not in log.read_text()

@@ -8,6 +8,7 @@ import random
 import pytest
 
 from krefeld_kg.serve.geo import NEARBY_MAX, REGION_HALF_LAT, Grid, map_view, region_half_long
+from krefeld_kg.serve.index import coordinate
 
 
 def scan(places: dict[str, tuple[float, float]], lat: float, long: float) -> list[str]:
@@ -45,3 +46,23 @@ def test_a_crowded_close_up_keeps_the_nearest() -> None:
 
 def test_an_empty_grid() -> None:
     assert Grid({}).around(51.3, 6.5) == []
+
+
+@pytest.mark.parametrize(
+    ("lat", "long", "expected"),
+    [
+        ("51.33", "6.56", (51.33, 6.56)),
+        ("-90", "180", (-90.0, 180.0)),
+        ("NaN", "6.5", None),
+        ("51", "inf", None),
+        ("1e400", "6", None),
+        ("91", "6", None),
+        ("51", "-180.5", None),
+        ("north", "6", None),
+    ],
+)
+def test_only_coordinates_on_the_globe_reach_the_index(
+    lat: str, long: str, expected: tuple[float, float] | None
+) -> None:
+    # A remote store need not keep to the shapes; one NaN used to break the map of every place page.
+    assert coordinate(lat, long) == expected

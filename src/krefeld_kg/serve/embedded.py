@@ -5,7 +5,8 @@ One exception to "user queries go to a worker": a lookup (one triple pattern wit
 given, see ``screen.is_lookup``) costs at most the links of one resource, so it is answered right here when
 that is little: always on a store of modest size, and on a large one when a first look at its solutions
 finds at most INLINE_MAX_ROWS (a resource of a million-triple store has tens of links; a class IRI as the
-object can have a hundred thousand, and those go to a worker). Sending a small lookup to a worker would
+object can have a hundred thousand, and those go to a worker) and each solution is a triple it visited (no
+DISTINCT, no variable twice: ``screen.counts_what_it_visits``). Sending a small lookup to a worker would
 cost two process wake-ups, several times the query.
 """
 
@@ -22,7 +23,7 @@ from ..query import load_release
 from ..release_files import NTRIPLES as DUMP
 from .backend import QueryAnswer, QueryJob, QueryRejected, Term
 from .pool import QueryPool
-from .screen import is_lookup
+from .screen import counts_what_it_visits, is_lookup
 from .worker import QueryFailure, answer, run_query
 
 #: Up to this many triples a lookup's worst case (the links of the most linked resource) stays in the
@@ -86,7 +87,7 @@ class EmbeddedBackend:
         return sum(1 for _ in islice(result, INLINE_MAX_ROWS + 1)) <= INLINE_MAX_ROWS
 
     async def execute(self, job: QueryJob) -> QueryAnswer:
-        if is_lookup(job.query) and (self.inline or self.few_solutions(job)):
+        if is_lookup(job.query) and (self.inline or (counts_what_it_visits(job.query) and self.few_solutions(job))):
             reply = answer(self.store, job, self.namespaces)
             if isinstance(reply, QueryFailure):
                 raise QueryRejected(reply.message, status=reply.status)

@@ -6,10 +6,10 @@ limit while the other cores idle (measured: 0.22× ``oxigraph serve``'s lookup t
 see bench/RESULTS-serve.md). Each front-end is the whole app: its own store, index, response cache and
 query workers. That costs memory (about the store's size per process) and buys throughput in proportion.
 
-Why one inherited socket rather than SO_REUSEPORT: with SO_REUSEPORT any other program of the same user could
-bind the same port and silently take a share of the connections. Here the parent binds the port once and
-hands the socket to its children (``pass_fds``); the kernel gives each new connection to whichever process
-accepts first, so an idle process takes more.
+Why inherited sockets rather than SO_REUSEPORT: with SO_REUSEPORT any other program of the same user could
+bind the same port and silently take a share of the connections. Here the parent binds the port once
+(``listen.py``) and hands the sockets to its children (``pass_fds``, and to no one else); the kernel gives each
+new connection to whichever process accepts first, so an idle process takes more.
 
 Children are plain ``python -m krefeld_kg.serve.front`` processes (the reasons are the query pool's: no
 multiprocessing re-running ``__main__``, no fork next to threads). Each is told its settings in a pickle on
@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 
 from ..errors import InputError
 from .launch import Launch, build_app
+from .listen import bind, url
 
 if TYPE_CHECKING:
     import uvicorn
@@ -53,36 +54,11 @@ log = logging.getLogger("krefeld_kg.serve")
 START_TIMEOUT = 300.0  # seconds a front-end may take to load a release and start its query workers
 STOP_GRACE = 10.0  # seconds a front-end has to finish its requests when the server stops
 GO = b"g"  # parent to child: every process is ready, take connections
-
-
-def bind(host: str, port: int) -> socket.socket:
-    """A TCP socket bound to ``host``:``port`` (0: a free port), not yet listening: binding first tells a
-    taken port at once, before a large release has been loaded."""
-    try:
-        family, kind, proto, _, address = socket.getaddrinfo(
-            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
-        )[0]
-    except (OSError, UnicodeError) as exc:
-        raise InputError(f"cannot listen on {host}:{port}: {exc}") from None
-    sock = socket.socket(family, kind, proto)
-    try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # a restart must not wait for TIME_WAIT
-        sock.bind(address)
-    except OSError as exc:
-        sock.close()
-        raise InputError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
-    sock.set_inheritable(True)
-    return sock
-
+STEADY = 30.0  # seconds a respawned child must live for its restart delay to start again from the shortest
 
 # gc.freeze() after start-up: the index of a million-triple release is some 600,000 Python objects that live as
 # long as the process, and every full collection would walk them all again (tens of milliseconds, a page's p99).
 # Frozen, they are left out of collections; what requests allocate is collected as before.
-
-
-def url(host: str, port: int) -> str:
-    """The server's address as a URL: an IPv6 address goes in brackets."""
-    return f"http://[{host}]:{port}/" if ":" in host else f"http://{host}:{port}/"
 
 
 def _config(app: ASGIApp, launch: Launch) -> uvicorn.Config:
@@ -98,11 +74,11 @@ def _config(app: ASGIApp, launch: Launch) -> uvicorn.Config:
 
 
 class Children:
-    """The front-end processes besides this one, sharing ``sock``."""
+    """The front-end processes besides this one, sharing ``sockets``."""
 
-    def __init__(self, launch: Launch, sock: socket.socket) -> None:
+    def __init__(self, launch: Launch, sockets: list[socket.socket]) -> None:
         self.launch = launch
-        self.sock = sock
+        self.fds = tuple(sock.fileno() for sock in sockets)
         self.processes: list[subprocess.Popen[bytes]] = []
         self.stopping = threading.Event()
         self._watcher: threading.Thread | None = None
@@ -117,29 +93,29 @@ class Children:
             [sys.executable, "-m", "krefeld_kg.serve.front"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
-            pass_fds=(self.sock.fileno(),),
+            pass_fds=self.fds,
             # Its own process group: a Ctrl-C reaches the parent only, which then stops the children in order.
             process_group=0,
             # Children find the package the way this process did, also when it runs from a source tree.
             env={**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)},
         )
         assert process.stdin is not None
-        data = pickle.dumps((self.launch, self.sock.fileno()), protocol=pickle.HIGHEST_PROTOCOL)
+        data = pickle.dumps((self.launch, self.fds), protocol=pickle.HIGHEST_PROTOCOL)
         process.stdin.write(struct.pack(">I", len(data)) + data)
         process.stdin.flush()
         return process
 
-    def wait_ready(self, timeout: float = START_TIMEOUT) -> None:
-        """Until every child serves; InputError with a child's reason if one cannot."""
+    def wait_ready(self, stop: Callable[[], bool] = lambda: False, timeout: float = START_TIMEOUT) -> bool:
+        """Until every child is ready (True) or ``stop()`` says the server is stopping (False); InputError with
+        a child's reason if one cannot start."""
         deadline = time.monotonic() + timeout
-        for process in self.processes:
-            _await_ready(process, deadline)
+        return all(_await_ready(process, deadline, stop) for process in self.processes)
 
     def go(self, processes: list[subprocess.Popen[bytes]] | None = None) -> None:
         """Let the children (all, or ``processes``) finish their start-up and take connections."""
         for process in self.processes if processes is None else processes:
-            if process.stdin:
-                with contextlib.suppress(OSError):
+            if process.stdin and not self.stopping.is_set():
+                with contextlib.suppress(OSError, ValueError):  # ValueError: stop() closed it meanwhile
                     process.stdin.write(GO)
                     process.stdin.flush()
 
@@ -149,24 +125,29 @@ class Children:
         self._watcher = threading.Thread(target=self._watch, name="front-end watcher", daemon=True)
         self._watcher.start()
 
+    def _stopping(self) -> bool:
+        return self.stopping.is_set() or self._server_stopping()
+
     def _watch(self) -> None:
         delay = 0.5
+        ready_at = dict.fromkeys(range(len(self.processes)), time.monotonic())
         while not self.stopping.wait(0.5):
             for at, process in enumerate(self.processes):
-                if process.poll() is None or self.stopping.is_set() or self._server_stopping():
+                if process.poll() is None or self._stopping():
                     continue
                 log.warning("server process %s stopped (exit code %s); starting a new one", process.pid, process.poll())
+                # One that keeps dying soon after its start is restarted ever more slowly, up to every 10 s.
+                delay = 0.5 if time.monotonic() - ready_at[at] > STEADY else min(delay * 2, 10.0)
                 if self.stopping.wait(delay):
                     return
                 try:
                     fresh = self._spawn()
                     self.processes[at] = fresh
-                    _await_ready(fresh, time.monotonic() + START_TIMEOUT)
-                    self.go([fresh])
-                    delay = 0.5
+                    if _await_ready(fresh, time.monotonic() + START_TIMEOUT, self._stopping):
+                        self.go([fresh])
                 except (InputError, OSError) as exc:
                     log.error("cannot start a server process: %s", exc)
-                    delay = min(delay * 2, 10.0)
+                ready_at[at] = time.monotonic()
 
     def stop(self, grace: float = STOP_GRACE) -> None:
         """Close every child's stdin (they finish their requests and exit), kill those still running."""
@@ -188,19 +169,27 @@ class Children:
             self._watcher.join(timeout=2)
 
 
-def _await_ready(process: subprocess.Popen[bytes], deadline: float) -> None:
+def _await_ready(process: subprocess.Popen[bytes], deadline: float, stop: Callable[[], bool]) -> bool:
+    """True once ``process`` says it is ready, False if ``stop()`` comes first; InputError if it fails."""
     assert process.stdout is not None
     line = b""
-    remaining = deadline - time.monotonic()
-    if remaining > 0 and select.select([process.stdout], [], [], remaining)[0]:
-        line = process.stdout.readline()
+    while (remaining := deadline - time.monotonic()) > 0:
+        if stop():
+            return False
+        # The child writes one line and then waits, so a readable pipe holds the whole line (or EOF).
+        if select.select([process.stdout], [], [], min(remaining, 0.2))[0]:
+            line = process.stdout.readline()
+            break
     if line.startswith(b"ready"):
-        return
-    if process.poll() is None:
+        return True
+    running = process.poll() is None
+    if running:
         process.kill()
-        process.wait(timeout=5)
+    code = process.wait(timeout=5)
     reason = line.decode("utf-8", "replace").strip().removeprefix("error ")
-    raise InputError(f"a server process did not start: {reason or 'see the log above'}")
+    if not reason:
+        reason = "it was not ready in time" if running else f"it stopped with exit code {code}; see the log above"
+    raise InputError(f"a server process did not start: {reason}")
 
 
 class _Stopped(Exception):
@@ -211,10 +200,11 @@ def _terminate(signum: int, frame: Any) -> None:
     raise _Stopped
 
 
-def gated(app: ASGIApp, gate: Callable[[], Awaitable[None]], failures: list[InputError]) -> ASGIApp:
-    """``app`` whose start-up completes only once ``gate`` returns. uvicorn listens when start-up is complete,
-    so no process takes connections before every process has loaded the release and started its query
-    workers. An InputError from the gate fails the start-up and is kept in ``failures``."""
+def gated(app: ASGIApp, gate: Callable[[], Awaitable[None]], failed: Callable[[InputError], None]) -> ASGIApp:
+    """``app`` whose start-up completes only once ``gate`` returns. uvicorn accepts connections when start-up
+    is complete, so no process takes one before every process has loaded the release and started its query
+    workers. An InputError from the gate goes to ``failed``, which stops the server (start-up itself is
+    reported complete: a failed one makes uvicorn log tracebacks of its own)."""
 
     async def gated_app(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "lifespan":
@@ -225,8 +215,7 @@ def gated(app: ASGIApp, gate: Callable[[], Awaitable[None]], failures: list[Inpu
                 try:
                     await gate()
                 except InputError as exc:
-                    failures.append(exc)
-                    message = {"type": "lifespan.startup.failed", "message": str(exc)}
+                    failed(exc)
             await send(message)
 
         return await app(scope, receive, send_after_gate)
@@ -240,15 +229,24 @@ def run(launch: Launch, release: Release, announce: Callable[[str], None]) -> No
     cannot start. ``announce`` is told the address once every process serves."""
     import uvicorn
 
-    sock = bind(launch.host, launch.port)
-    port = sock.getsockname()[1]
-    children = Children(launch, sock)
+    sockets = bind(launch.host, launch.port)
+    port = sockets[0].getsockname()[1]
+    children = Children(launch, sockets)
     failures: list[InputError] = []
     previous = signal.signal(signal.SIGTERM, _terminate)
+    server: uvicorn.Server | None = None
+
+    def stopping() -> bool:
+        return server is not None and server.should_exit
+
+    def failed(exc: InputError) -> None:
+        failures.append(exc)
+        if server is not None:
+            server.should_exit = True
 
     async def all_ready() -> None:
-        await asyncio.to_thread(children.wait_ready)
-        children.go()
+        if await asyncio.to_thread(children.wait_ready, stopping):
+            children.go()
 
     try:
         if launch.processes > 1:
@@ -256,24 +254,26 @@ def run(launch: Launch, release: Release, announce: Callable[[str], None]) -> No
         app: ASGIApp = build_app(launch, release)
         gc.freeze()  # see the note above _config
         if launch.processes > 1:
-            app = gated(app, all_ready, failures)
+            app = gated(app, all_ready, failed)
         server = uvicorn.Server(_config(app, launch))
-        children.watch(lambda: server.should_exit)
+        children.watch(stopping)
         threading.Thread(
             target=_on_started, args=(server, lambda: announce(url(launch.host, port))), daemon=True
         ).start()
-        try:
-            server.run(sockets=[sock])
-        except SystemExit:
-            if failures:  # uvicorn exits with its own code when start-up fails; say why, as exit code 2
-                raise failures[0] from None
-            raise
+        server.run(sockets=sockets)
     except (KeyboardInterrupt, _Stopped):
         pass  # uvicorn passes the signal on once it has shut down: a stop asked for, not a failure
     finally:
+        # A second Ctrl-C or SIGTERM while the children finish must not cut the stop short with a traceback.
+        interrupt = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         children.stop()
-        sock.close()
+        for sock in sockets:
+            sock.close()
+        signal.signal(signal.SIGINT, interrupt)
         signal.signal(signal.SIGTERM, previous)
+    if failures:
+        raise failures[0]
 
 
 def _on_started(server: uvicorn.Server, then: Callable[[], None]) -> None:
@@ -281,22 +281,27 @@ def _on_started(server: uvicorn.Server, then: Callable[[], None]) -> None:
         if server.should_exit:
             return
         time.sleep(0.02)
-    then()
+    if not server.should_exit:
+        then()
 
 
-def _read_launch(stream: BinaryIO) -> tuple[Launch, int] | None:
+def _read_launch(stream: BinaryIO) -> tuple[Launch, tuple[int, ...]] | None:
     header = stream.read(4)
     if len(header) < 4:
         return None
     (size,) = struct.unpack(">I", header)
-    launch, fd = pickle.loads(stream.read(size))
-    return replace(launch, processes=1), fd
+    launch, fds = pickle.loads(stream.read(size))
+    return replace(launch, processes=1), fds
 
 
 def _ready_then_wait(out: BinaryIO, stdin: BinaryIO) -> None:
-    out.write(f"ready {os.getpid()}\n".encode())
-    out.flush()
-    if stdin.read(1) != GO:
+    try:
+        out.write(f"ready {os.getpid()}\n".encode())
+        out.flush()
+        go = stdin.read(1)
+    except OSError:
+        go = b""  # the parent is gone
+    if go != GO:
         raise InputError("the first server process stopped before this one could serve")
 
 
@@ -318,27 +323,32 @@ def main() -> int:
     received = _read_launch(stdin)
     if received is None:
         return 2
-    launch, fd = received
+    launch, fds = received
+    sockets = [socket.socket(fileno=fd) for fd in fds]
+    for sock in sockets:
+        sock.set_inheritable(False)  # this process's query workers must not hold the port
     try:
         app = build_app(launch)
     except InputError as exc:
-        out.write(f"error {exc}\n".encode())
-        out.flush()
+        with contextlib.suppress(OSError):
+            out.write(f"error {exc}\n".encode())
+            out.flush()
         return 2
     gc.freeze()
-    sock = socket.socket(fileno=fd)
     failures: list[InputError] = []
+
+    def failed(exc: InputError) -> None:
+        failures.append(exc)
+        server.should_exit = True
 
     async def parent_says_go() -> None:
         await asyncio.to_thread(_ready_then_wait, out, stdin)
         threading.Thread(target=_exit_on_eof, args=(stdin, server), daemon=True).start()
 
-    server = uvicorn.Server(_config(gated(app, parent_says_go, failures), launch))
-    try:
-        server.run(sockets=[sock])
-    except SystemExit:
-        return 2 if failures else 3
-    return 0
+    server = uvicorn.Server(_config(gated(app, parent_says_go, failed), launch))
+    with contextlib.suppress(KeyboardInterrupt):
+        server.run(sockets=sockets)
+    return 2 if failures else 0
 
 
 if __name__ == "__main__":

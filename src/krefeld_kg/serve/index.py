@@ -7,6 +7,7 @@ rest of the page, so labels come from a dictionary instead.
 
 from __future__ import annotations
 
+import math
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -29,6 +30,18 @@ LANGUAGES = ("de", "en")
 class Source:
     url: str | None
     publisher: str | None
+
+
+def coordinate(lat: str, long: str) -> tuple[float, float] | None:
+    """(lat, long) as numbers if both are numbers on the globe; None otherwise (a remote store need not keep
+    to the shapes, and one NaN would break the map of every place)."""
+    try:
+        position = float(lat), float(long)
+    except ValueError:
+        return None
+    if not (math.isfinite(position[0]) and math.isfinite(position[1])):
+        return None
+    return position if abs(position[0]) <= 90 and abs(position[1]) <= 180 else None
 
 
 @dataclass
@@ -70,10 +83,9 @@ class GraphIndex:
         ):
             if subject is None or lat is None or long is None:
                 continue
-            try:
-                index.coordinates[value_of(subject)] = (float(value_of(lat)), float(value_of(long)))
-            except ValueError:
-                continue
+            position = coordinate(value_of(lat), value_of(long))
+            if position is not None:
+                index.coordinates[value_of(subject)] = position
         for subject, url, publisher in backend.select(
             f"SELECT ?s ?url ?publisher WHERE {{ ?s a <{KKG.SourceDocument}> "
             f"OPTIONAL {{ ?s <{SCHEMA.url}> ?url }} OPTIONAL {{ ?s <{DCTERMS.publisher}> ?publisher }} }}"

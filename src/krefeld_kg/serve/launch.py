@@ -7,7 +7,7 @@ the others, and every process builds its app the same way.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -39,7 +39,7 @@ class Launch:
     endpoint: str | None = None
     graph: str | None = None
     user: str | None = None
-    password: str | None = None
+    password: str | None = field(default=None, repr=False)  # kept out of logs and tracebacks
 
 
 def default_processes() -> int:

@@ -23,6 +23,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..defaults import PASSWORD_ENV, TOKEN_ENV
 from ..errors import InputError
 from .backend import QueryRejected, Unavailable
 from .worker import QueryAnswer, QueryFailure, QueryJob
@@ -164,7 +165,10 @@ class QueryPool:
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
             # Workers find the package the way this process did, also when it runs from a source tree.
-            env={**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)},
+            env={
+                **{k: v for k, v in os.environ.items() if k not in (PASSWORD_ENV, TOKEN_ENV)},  # not theirs to know
+                "PYTHONPATH": os.pathsep.join(p for p in sys.path if p),
+            },
         )
         worker = _Worker(process)
         self._workers.add(worker)

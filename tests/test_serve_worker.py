@@ -4,6 +4,11 @@ and for queries that are not the same twice; the same bindings either way."""
 from __future__ import annotations
 
 import json
+import pickle
+import struct
+import subprocess
+import sys
+from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
@@ -64,3 +69,21 @@ def test_a_query_that_differs_each_time_is_evaluated_once(store: ox.Store, monke
     result = answer(store, QueryJob(query, SPARQL_JSON, None, row_limit=10), {})
     assert isinstance(result, QueryAnswer) and result.rows == 3
     assert all("r" in row for row in json.loads(result.body)["results"]["bindings"])
+
+
+def test_a_worker_whose_server_went_away_exits_quietly(tmp_path: Path) -> None:
+    dump = tmp_path / "dump.nt"
+    dump.write_text("<http://x/a> <http://x/p> <http://x/b> .\n")
+    settings = pickle.dumps((str(dump), {}, None))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "krefeld_kg.serve.worker"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert process.stdin is not None and process.stdout is not None
+    process.stdout.close()  # the server is gone before the worker says it is ready
+    process.stdin.write(struct.pack(">I", len(settings)) + settings)
+    process.stdin.close()
+    assert process.wait(timeout=30) == 0
+    assert process.stderr is not None and b"Traceback" not in process.stderr.read()

@@ -7,6 +7,7 @@ the results writers only, so a replacement worker is up in about a tenth of a se
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
 import re
@@ -159,11 +160,15 @@ def main() -> None:
         store = ox.Store()
         store.bulk_load(path=dump, format=ox.RdfFormat.N_TRIPLES)
     except (OSError, SyntaxError, ValueError, MemoryError) as exc:
-        _write_frame(out, ("failed", f"cannot load {dump}: {exc}"))
+        with contextlib.suppress(OSError):
+            _write_frame(out, ("failed", f"cannot load {dump}: {exc}"))
         return
-    _write_frame(out, ("ready", len(store)))
-    while (job := _read_frame(jobs)) is not None:
-        _write_frame(out, answer(store, job, namespaces))
+    try:
+        _write_frame(out, ("ready", len(store)))
+        while (job := _read_frame(jobs)) is not None:
+            _write_frame(out, answer(store, job, namespaces))
+    except OSError:
+        return  # the server went away (a broken pipe): nobody is left to answer
 
 
 if __name__ == "__main__":

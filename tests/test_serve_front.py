@@ -52,6 +52,34 @@ def test_bind_listens_at_once_so_a_second_server_cannot_take_the_port() -> None:
         sock.close()
 
 
+def test_server_processes_join_the_port_and_nobody_else_does() -> None:
+    sockets = listen.bind(HOST, 0, shared=True)
+    port = sockets[0].getsockname()[1]
+    joined = listen.join([(sock.family, sock.getsockname()) for sock in sockets])
+    try:
+        assert [sock.getsockname() for sock in joined] == [sock.getsockname() for sock in sockets]
+        for shared in (False, True):  # another `krefeld-kg serve` on this port, with one process or several
+            with pytest.raises(InputError, match="Address already in use"):
+                listen.bind(HOST, port, shared=shared)
+        # The kernel spreads connections over the group: 32 connections never all reach one socket.
+        clients = [socket.create_connection((HOST, port), timeout=5) for _ in range(32)]
+        counts = []
+        for sock in (*sockets, *joined):
+            sock.setblocking(False)
+            accepted = 0
+            with contextlib.suppress(BlockingIOError):
+                while True:
+                    sock.accept()[0].close()
+                    accepted += 1
+            counts.append(accepted)
+        assert sum(counts) == 32 and min(counts) > 0, counts
+        for client in clients:
+            client.close()
+    finally:
+        for sock in (*sockets, *joined):
+            sock.close()
+
+
 def test_bind_every_address_of_a_name_on_one_port() -> None:
     sockets = listen.bind("localhost", 0)
     try:

@@ -6,10 +6,8 @@ limit while the other cores idle (measured: 0.22× ``oxigraph serve``'s lookup t
 see bench/RESULTS-serve.md). Each front-end is the whole app: its own store, index, response cache and
 query workers. That costs memory (about the store's size per process) and buys throughput in proportion.
 
-Why inherited sockets rather than SO_REUSEPORT: with SO_REUSEPORT any other program of the same user could
-bind the same port and silently take a share of the connections. Here the parent binds the port once
-(``listen.py``) and hands the sockets to its children (``pass_fds``, and to no one else); the kernel gives each
-new connection to whichever process accepts first, so an idle process takes more.
+Each process listens on sockets of its own in one SO_REUSEPORT group (``listen.py`` says why, and how a second
+server on the same port is still refused); the kernel spreads new connections over the processes.
 
 Children are plain ``python -m krefeld_kg.serve.front`` processes (the reasons are the query pool's: no
 multiprocessing re-running ``__main__``, no fork next to threads). Each is told its settings in a pickle on
@@ -41,7 +39,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 
 from ..errors import InputError
 from .launch import Launch, build_app
-from .listen import bind, url
+from .listen import bind, join, url
 
 if TYPE_CHECKING:
     import uvicorn
@@ -74,11 +72,11 @@ def _config(app: ASGIApp, launch: Launch) -> uvicorn.Config:
 
 
 class Children:
-    """The front-end processes besides this one, sharing ``sockets``."""
+    """The front-end processes besides this one, each joining the port of ``sockets``."""
 
     def __init__(self, launch: Launch, sockets: list[socket.socket]) -> None:
         self.launch = launch
-        self.fds = tuple(sock.fileno() for sock in sockets)
+        self.addresses = [(sock.family, sock.getsockname()) for sock in sockets]
         self.processes: list[subprocess.Popen[bytes]] = []
         self.stopping = threading.Event()
         self._watcher: threading.Thread | None = None
@@ -93,14 +91,13 @@ class Children:
             [sys.executable, "-m", "krefeld_kg.serve.front"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
-            pass_fds=self.fds,
             # Its own process group: a Ctrl-C reaches the parent only, which then stops the children in order.
             process_group=0,
             # Children find the package the way this process did, also when it runs from a source tree.
             env={**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)},
         )
         assert process.stdin is not None
-        data = pickle.dumps((self.launch, self.fds), protocol=pickle.HIGHEST_PROTOCOL)
+        data = pickle.dumps((self.launch, self.addresses), protocol=pickle.HIGHEST_PROTOCOL)
         process.stdin.write(struct.pack(">I", len(data)) + data)
         process.stdin.flush()
         return process
@@ -229,7 +226,7 @@ def run(launch: Launch, release: Release, announce: Callable[[str], None]) -> No
     cannot start. ``announce`` is told the address once every process serves."""
     import uvicorn
 
-    sockets = bind(launch.host, launch.port)
+    sockets = bind(launch.host, launch.port, shared=launch.processes > 1)
     port = sockets[0].getsockname()[1]
     children = Children(launch, sockets)
     failures: list[InputError] = []
@@ -285,13 +282,13 @@ def _on_started(server: uvicorn.Server, then: Callable[[], None]) -> None:
         then()
 
 
-def _read_launch(stream: BinaryIO) -> tuple[Launch, tuple[int, ...]] | None:
+def _read_launch(stream: BinaryIO) -> tuple[Launch, list[tuple[int, tuple[object, ...]]]] | None:
     header = stream.read(4)
     if len(header) < 4:
         return None
     (size,) = struct.unpack(">I", header)
-    launch, fds = pickle.loads(stream.read(size))
-    return replace(launch, processes=1), fds
+    launch, addresses = pickle.loads(stream.read(size))
+    return replace(launch, processes=1), addresses
 
 
 def _ready_then_wait(out: BinaryIO, stdin: BinaryIO) -> None:
@@ -323,11 +320,9 @@ def main() -> int:
     received = _read_launch(stdin)
     if received is None:
         return 2
-    launch, fds = received
-    sockets = [socket.socket(fileno=fd) for fd in fds]
-    for sock in sockets:
-        sock.set_inheritable(False)  # this process's query workers must not hold the port
+    launch, addresses = received
     try:
+        sockets = join(addresses)  # at once: connections for this process wait for it while it loads
         app = build_app(launch)
     except InputError as exc:
         with contextlib.suppress(OSError):

@@ -1,5 +1,5 @@
-"""Server processes: ``krefeld-kg serve`` runs one front-end process per CPU, all accepting connections from
-one listening socket.
+"""Server processes: ``krefeld-kg serve`` runs one front-end process per CPU, all accepting connections on one
+port.
 
 Why several processes: a front-end is one asyncio event loop, and with eight clients its one core is the
 limit while the other cores idle (measured: 0.22× ``oxigraph serve``'s lookup throughput with one process,

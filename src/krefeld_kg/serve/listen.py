@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import errno
 import socket
+from typing import Any
 
 from ..errors import InputError
 
@@ -54,13 +55,9 @@ def bind(host: str, port: int, *, shared: bool = False) -> list[socket.socket]:
                     _prepare(probe)
                     probe.bind(address)
                     address = probe.getsockname()
-            _prepare(sock, shared)
-            sock.bind(address)
-            sock.listen(BACKLOG)
+            _listen(sock, address, shared)
     except OSError as exc:
-        for sock in sockets:
-            sock.close()
-        raise InputError(f"cannot listen on {where}: {exc.strerror or exc}") from None
+        raise _refused(sockets, where, exc) from None
     if not sockets:
         raise InputError(f"cannot listen on {where}: no usable address")
     return sockets
@@ -74,14 +71,23 @@ def join(addresses: list[tuple[int, tuple[object, ...]]]) -> list[socket.socket]
         for family, address in addresses:
             sock = socket.socket(family, socket.SOCK_STREAM)
             sockets.append(sock)
-            _prepare(sock, True)
-            sock.bind(address)
-            sock.listen(BACKLOG)
+            _listen(sock, address, True)
     except OSError as exc:
-        for sock in sockets:
-            sock.close()
-        raise InputError(f"cannot listen on {addresses}: {exc.strerror or exc}") from None
+        raise _refused(sockets, str(addresses), exc) from None
     return sockets
+
+
+def _listen(sock: socket.socket, address: tuple[Any, ...], shared: bool) -> None:
+    _prepare(sock, shared)
+    sock.bind(address)
+    sock.listen(BACKLOG)
+
+
+def _refused(sockets: list[socket.socket], where: str, exc: OSError) -> InputError:
+    """The error for ``where``, once the sockets made so far are closed."""
+    for sock in sockets:
+        sock.close()
+    return InputError(f"cannot listen on {where}: {exc.strerror or exc}")
 
 
 def _prepare(sock: socket.socket, shared: bool = False) -> None:

@@ -22,7 +22,7 @@ from krefeld_kg.errors import InputError
 from krefeld_kg.namespaces import DEFAULT_BASE
 from krefeld_kg.serve import front, launch, listen
 from krefeld_kg.serve.command import serve
-from test_serve_load import ARTIFACTS, ServeProcess
+from test_serve_load import ARTIFACTS, ServeProcess, children_by_parent, krefeld_kg_command
 
 HOST = "127.0.0.1"
 ROOT = Path(__file__).resolve().parents[1]
@@ -267,21 +267,14 @@ def test_the_address_as_a_url(host: str, port: int, expected: str) -> None:
 def front_children(pid: int) -> list[int]:
     """The child server processes of ``pid`` (not its query workers)."""
     found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-                command = (entry / "cmdline").read_bytes()
-            except OSError:
-                continue
-            if int(stat.rpartition(")")[2].split()[1]) == pid and b"krefeld_kg.serve.front" in command:
-                found.append(int(entry.name))
+    for child in children_by_parent().get(pid, []):
+        with contextlib.suppress(OSError):
+            if b"krefeld_kg.serve.front" in Path(f"/proc/{child}/cmdline").read_bytes():
+                found.append(child)
     return found
 
 
 def test_a_stop_during_start_up_is_not_held_up_by_a_slow_process(release_dir: Path) -> None:
-    from test_serve_load import krefeld_kg_command
-
     log = ARTIFACTS / "front-start-stop.log"
     command = [*krefeld_kg_command(), "serve", "--release", str(release_dir), "--host", HOST, "--port", "0"]
     with open(log, "wb") as out:

@@ -47,6 +47,19 @@ def krefeld_kg_command() -> list[str]:
     return [str(beside)] if beside.is_file() else [sys.executable, "-m", "krefeld_kg"]
 
 
+def children_by_parent() -> dict[int, list[int]]:
+    """Every running process id under its parent's, from /proc."""
+    parents: dict[int, list[int]] = defaultdict(list)
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            parents[int(stat.rpartition(")")[2].split()[1])].append(int(entry.name))
+    return parents
+
+
 class ServeProcess:
     """``krefeld-kg serve`` on a free 127.0.0.1 port, in its own process group, stopped by the test."""
 
@@ -94,14 +107,7 @@ class ServeProcess:
         """The server and its descendants: the other server processes and every query worker."""
         if self.process is None:
             return []
-        parents: dict[int, list[int]] = defaultdict(list)
-        for entry in Path("/proc").iterdir():
-            if entry.name.isdigit():
-                try:
-                    stat = (entry / "stat").read_text()
-                except OSError:
-                    continue
-                parents[int(stat.rpartition(")")[2].split()[1])].append(int(entry.name))
+        parents = children_by_parent()
         found, pending = [], [self.process.pid]
         while pending:
             pid = pending.pop()

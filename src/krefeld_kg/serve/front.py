@@ -24,20 +24,18 @@ import contextlib
 import gc
 import logging
 import os
-import pickle
 import select
 import signal
 import socket
-import struct
 import subprocess
 import sys
 import threading
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from ..errors import InputError
+from .child import environment, read_frame, write_frame
 from .launch import Launch, build_app
 from .listen import bind, join, url
 
@@ -93,16 +91,13 @@ class Children:
             stdout=subprocess.PIPE,
             # Its own process group: a Ctrl-C reaches the parent only, which then stops the children in order.
             process_group=0,
-            # Children find the package the way this process did, also when it runs from a source tree.
-            env={**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)},
+            env=environment(credentials=True),  # a remote store's token comes from the environment
         )
         assert process.stdin is not None
-        data = pickle.dumps((self.launch, self.addresses), protocol=pickle.HIGHEST_PROTOCOL)
-        process.stdin.write(struct.pack(">I", len(data)) + data)
-        process.stdin.flush()
+        write_frame(process.stdin, (self.launch, self.addresses))
         return process
 
-    def wait_ready(self, stop: Callable[[], bool] = lambda: False, timeout: float = START_TIMEOUT) -> bool:
+    def wait_ready(self, stop: Callable[[], bool], timeout: float = START_TIMEOUT) -> bool:
         """Until every child is ready (True) or ``stop()`` says the server is stopping (False); InputError with
         a child's reason if one cannot start."""
         deadline = time.monotonic() + timeout
@@ -223,7 +218,7 @@ def gated(app: ASGIApp, gate: Callable[[], Awaitable[None]], failed: Callable[[I
 def run(launch: Launch, release: Release, announce: Callable[[str], None]) -> None:
     """Serve ``launch.processes`` front-ends on ``launch.host``:``launch.port`` until SIGINT or SIGTERM, then
     return once every process has finished its open requests. InputError if the port is taken or a front-end
-    cannot start. ``announce`` is told the address once every process serves."""
+    cannot start. ``announce`` is told the address once every process is ready."""
     import uvicorn
 
     sockets = bind(launch.host, launch.port, shared=launch.processes > 1)
@@ -244,19 +239,14 @@ def run(launch: Launch, release: Release, announce: Callable[[str], None]) -> No
     async def all_ready() -> None:
         if await asyncio.to_thread(children.wait_ready, stopping):
             children.go()
+            announce(url(launch.host, port))
 
     try:
-        if launch.processes > 1:
-            children.start(launch.processes - 1)
-        app: ASGIApp = build_app(launch, release)
+        children.start(launch.processes - 1)
+        app = build_app(launch, release)
         gc.freeze()  # see the note above _config
-        if launch.processes > 1:
-            app = gated(app, all_ready, failed)
-        server = uvicorn.Server(_config(app, launch))
+        server = uvicorn.Server(_config(gated(app, all_ready, failed), launch))
         children.watch(stopping)
-        threading.Thread(
-            target=_on_started, args=(server, lambda: announce(url(launch.host, port))), daemon=True
-        ).start()
         server.run(sockets=sockets)
     except (KeyboardInterrupt, _Stopped):
         pass  # uvicorn passes the signal on once it has shut down: a stop asked for, not a failure
@@ -271,24 +261,6 @@ def run(launch: Launch, release: Release, announce: Callable[[str], None]) -> No
         signal.signal(signal.SIGTERM, previous)
     if failures:
         raise failures[0]
-
-
-def _on_started(server: uvicorn.Server, then: Callable[[], None]) -> None:
-    while not server.started:
-        if server.should_exit:
-            return
-        time.sleep(0.02)
-    if not server.should_exit:
-        then()
-
-
-def _read_launch(stream: BinaryIO) -> tuple[Launch, list[tuple[int, tuple[object, ...]]]] | None:
-    header = stream.read(4)
-    if len(header) < 4:
-        return None
-    (size,) = struct.unpack(">I", header)
-    launch, addresses = pickle.loads(stream.read(size))
-    return replace(launch, processes=1), addresses
 
 
 def _ready_then_wait(out: BinaryIO, stdin: BinaryIO) -> None:
@@ -317,7 +289,7 @@ def main() -> int:
     out = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)
     stdin = sys.stdin.buffer
-    received = _read_launch(stdin)
+    received = read_frame(stdin)
     if received is None:
         return 2
     launch, addresses = received

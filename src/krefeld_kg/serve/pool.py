@@ -23,9 +23,9 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..defaults import PASSWORD_ENV, TOKEN_ENV
 from ..errors import InputError
 from .backend import QueryRejected, Unavailable
+from .child import HEADER, environment, frame
 from .worker import QueryAnswer, QueryFailure, QueryJob
 
 log = logging.getLogger("krefeld_kg.serve")
@@ -38,14 +38,13 @@ class _Worker:
     process: asyncio.subprocess.Process
 
     async def send(self, message: object) -> None:
-        data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
         assert self.process.stdin is not None
-        self.process.stdin.write(struct.pack(">I", len(data)) + data)
+        self.process.stdin.write(frame(message))
         await self.process.stdin.drain()
 
     async def receive(self) -> object:
         assert self.process.stdout is not None
-        (size,) = struct.unpack(">I", await self.process.stdout.readexactly(4))
+        (size,) = HEADER.unpack(await self.process.stdout.readexactly(HEADER.size))
         return pickle.loads(await self.process.stdout.readexactly(size))
 
 
@@ -164,11 +163,7 @@ class QueryPool:
             "krefeld_kg.serve.worker",
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
-            # Workers find the package the way this process did, also when it runs from a source tree.
-            env={
-                **{k: v for k, v in os.environ.items() if k not in (PASSWORD_ENV, TOKEN_ENV)},  # not theirs to know
-                "PYTHONPATH": os.pathsep.join(p for p in sys.path if p),
-            },
+            env=environment(credentials=False),
         )
         worker = _Worker(process)
         self._workers.add(worker)

@@ -171,9 +171,10 @@ def is_lookup(query: str) -> bool:
 def counts_what_it_visits(query: str) -> bool:
     """For a lookup (``is_lookup``): whether each triple it visits is a solution, so that counting its first
     solutions bounds what it costs. Not so with DISTINCT or REDUCED (a million triples can give three distinct
-    predicates) or a variable twice in the pattern (``?s ?s <iri>`` visits every link to keep a few)."""
+    predicates), OFFSET (the skipped triples are visited before the first solution) or a variable twice in the
+    pattern (``?s ?s <iri>`` visits every link to keep a few)."""
     tokens = _tokens(query) or []
-    if any(kind == "word" and value in ("DISTINCT", "REDUCED") for kind, value in tokens):
+    if any(kind == "word" and value in ("DISTINCT", "REDUCED", "OFFSET") for kind, value in tokens):
         return False
     braces = [at for at, token in enumerate(tokens) if token == ("punct", "{")]
     pattern = tokens[braces[0] :] if braces else []

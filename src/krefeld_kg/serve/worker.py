@@ -9,18 +9,17 @@ from __future__ import annotations
 
 import contextlib
 import os
-import pickle
 import re
 import signal
-import struct
 import sys
 import time
 from dataclasses import dataclass
 from itertools import islice
-from typing import Any, BinaryIO
+from typing import Any
 
 import pyoxigraph as ox
 
+from .child import read_frame, write_frame
 from .formats import SPARQL_JSON
 from .rdf import serialize
 from .results import write_boolean, write_solutions
@@ -121,20 +120,6 @@ def _native_json(store: ox.Store, job: QueryJob, result: ox.QuerySolutions) -> t
     return body, count
 
 
-def _read_frame(stream: BinaryIO) -> Any:
-    header = stream.read(4)
-    if len(header) < 4:
-        return None
-    (size,) = struct.unpack(">I", header)
-    return pickle.loads(stream.read(size))
-
-
-def _write_frame(stream: BinaryIO, message: object) -> None:
-    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
-    stream.write(struct.pack(">I", len(data)) + data)
-    stream.flush()
-
-
 def main() -> None:
     """Entry point of a worker process (``python -m krefeld_kg.serve.worker``), spoken to in length-prefixed
     pickles over stdin/stdout: first its settings, then one job after another until stdin closes."""
@@ -147,7 +132,7 @@ def main() -> None:
     out = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)
     jobs = sys.stdin.buffer
-    settings = _read_frame(jobs)
+    settings = read_frame(jobs)
     if settings is None:
         return
     dump, namespaces, memory_limit = settings
@@ -161,12 +146,12 @@ def main() -> None:
         store.bulk_load(path=dump, format=ox.RdfFormat.N_TRIPLES)
     except (OSError, SyntaxError, ValueError, MemoryError) as exc:
         with contextlib.suppress(OSError):
-            _write_frame(out, ("failed", f"cannot load {dump}: {exc}"))
+            write_frame(out, ("failed", f"cannot load {dump}: {exc}"))
         return
     try:
-        _write_frame(out, ("ready", len(store)))
-        while (job := _read_frame(jobs)) is not None:
-            _write_frame(out, answer(store, job, namespaces))
+        write_frame(out, ("ready", len(store)))
+        while (job := read_frame(jobs)) is not None:
+            write_frame(out, answer(store, job, namespaces))
     except OSError:
         return  # the server went away (a broken pipe): nobody is left to answer
 

@@ -164,23 +164,25 @@ class Children:
 def _await_ready(process: subprocess.Popen[bytes], deadline: float, stop: Callable[[], bool]) -> bool:
     """True once ``process`` says it is ready, False if ``stop()`` comes first; InputError if it fails."""
     assert process.stdout is not None
-    line = b""
+    line, answered = b"", False
     while (remaining := deadline - time.monotonic()) > 0:
         if stop():
             return False
         # The child writes one line and then waits, so a readable pipe holds the whole line (or EOF).
         if select.select([process.stdout], [], [], min(remaining, 0.2))[0]:
-            line = process.stdout.readline()
+            line, answered = process.stdout.readline(), True
             break
     if line.startswith(b"ready"):
         return True
-    running = process.poll() is None
-    if running:
+    try:
+        # Its stdout closed (or an error line came): it is on its way out, which takes a moment.
+        code = process.wait(timeout=5 if answered else 0)
+    except subprocess.TimeoutExpired:
         process.kill()
-    code = process.wait(timeout=5)
+        code = process.wait(timeout=5)
     reason = line.decode("utf-8", "replace").strip().removeprefix("error ")
     if not reason:
-        reason = "it was not ready in time" if running else f"it stopped with exit code {code}; see the log above"
+        reason = f"it stopped with exit code {code}; see the log above" if answered else "it was not ready in time"
     raise InputError(f"a server process did not start: {reason}")
 
 
